@@ -1,0 +1,18 @@
+// Package extract reads the text of candidates' documents, page by page:
+// PDF (through github.com/ledongthuc/pdf, in an isolated child process),
+// DOCX and ODT (archive/zip and encoding/xml) and plain text. The format is
+// recognised from the bytes, never from the file name.
+//
+// Documents are untrusted. Every read is bounded in size, pages, time and
+// memory (Limits), and every failure is a *dossier.Error whose code is one
+// of the check contract's (unsupported_format, encrypted, no_text_layer,
+// corrupt, too_large, timeout, empty) and whose message tells the candidate
+// what to do. This package never panics on a document and never hangs.
+//
+// PDF parsing can loop forever or exhaust memory inside the library, which
+// no recover() or context can stop, so it runs in a child process: the same
+// binary, re-executed. A program that extracts PDFs must call RunChild at
+// the top of main (and of TestMain in tests).
+//
+// extract does not interpret the text: grading does.
+package extract

@@ -1,0 +1,146 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/dossier-cert/dossier"
+)
+
+// Limits bound the reading of one document. The zero value of a field
+// means its default, given on each field.
+type Limits struct {
+	// MaxBytes is the largest file accepted. Default 20 MB.
+	MaxBytes int64
+	// MaxPages is the largest number of pages read. Default 300.
+	MaxPages int
+	// Timeout is the wall-clock time allowed for one document. Default 30 s.
+	Timeout time.Duration
+	// MaxUnzipped bounds the decompressed size of a DOCX or ODT part and
+	// of the whole archive (zip bombs). Default 200 MB.
+	MaxUnzipped int64
+	// MaxMemory is the address-space limit of the PDF child process
+	// (RLIMIT_AS). Default 2 GiB.
+	MaxMemory int64
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxBytes    = 20 << 20
+	DefaultMaxPages    = 300
+	DefaultTimeout     = 30 * time.Second
+	DefaultMaxUnzipped = 200 << 20
+	DefaultMaxMemory   = 2 << 30
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxPages <= 0 {
+		l.MaxPages = DefaultMaxPages
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = DefaultTimeout
+	}
+	if l.MaxUnzipped <= 0 {
+		l.MaxUnzipped = DefaultMaxUnzipped
+	}
+	if l.MaxMemory <= 0 {
+		l.MaxMemory = DefaultMaxMemory
+	}
+	return l
+}
+
+// Read reads the text of the document in r, of the given size, within lim.
+// The error, if any, is a *dossier.Error with one of the check contract's
+// reading codes, or the context's error when ctx is done.
+func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.Text, error) {
+	lim = lim.withDefaults()
+	if size == 0 {
+		return nil, errEmpty()
+	}
+	if size > lim.MaxBytes {
+		return nil, errTooLarge(fmt.Sprintf("le fichier fait %s, au-delà de la limite de %s", humanBytes(size), humanBytes(lim.MaxBytes)))
+	}
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+
+	head := make([]byte, 2048)
+	n, err := r.ReadAt(head, 0)
+	if n == 0 && err != nil {
+		return nil, fmt.Errorf("read document: %w", err)
+	}
+	format, err := Sniff(head[:n])
+	if err != nil {
+		return nil, err
+	}
+	var pages []dossier.Page
+	switch format {
+	case dossier.FormatPDF:
+		pages, err = readPDF(ctx, r, size, lim)
+	case dossier.FormatDOCX:
+		pages, err = readDOCX(ctx, r, size, lim)
+	case dossier.FormatODT:
+		pages, err = readODT(ctx, r, size, lim)
+	case dossier.FormatText:
+		pages, err = readPlain(r, size, lim)
+	}
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, errTimeout(lim.Timeout)
+		}
+		return nil, err
+	}
+	if err := checkText(format, pages); err != nil {
+		return nil, err
+	}
+	return &dossier.Text{Format: format, Pages: pages}, nil
+}
+
+// ReadFile reads the document at path within lim.
+func ReadFile(ctx context.Context, path string, lim Limits) (*dossier.Text, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return Read(ctx, f, fi.Size(), lim)
+}
+
+// ReadBytes reads the document held in b within lim.
+func ReadBytes(ctx context.Context, b []byte, lim Limits) (*dossier.Text, error) {
+	return Read(ctx, bytes.NewReader(b), int64(len(b)), lim)
+}
+
+// checkText turns a read that found nothing into the right error: a PDF
+// whose pages hold no text is a scan; any other document is empty.
+func checkText(format dossier.Format, pages []dossier.Page) error {
+	for _, p := range pages {
+		if len(bytes.TrimSpace([]byte(p.Text))) > 0 {
+			return nil
+		}
+	}
+	if format == dossier.FormatPDF && len(pages) > 0 {
+		return errNoTextLayer()
+	}
+	return errEmpty()
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d octets", n)
+}

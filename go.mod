@@ -1,0 +1,3 @@
+module github.com/dossier-cert/dossier
+
+go 1.26.8
