@@ -24,7 +24,8 @@ type Limits struct {
 	// of the whole archive (zip bombs). Default 200 MB.
 	MaxUnzipped int64
 	// MaxMemory is the address-space limit of the PDF child process
-	// (RLIMIT_AS). Default 2 GiB.
+	// (RLIMIT_AS), above what the Go runtime reserves at start-up.
+	// Default 1 GiB.
 	MaxMemory int64
 }
 
@@ -34,7 +35,7 @@ const (
 	DefaultMaxPages    = 300
 	DefaultTimeout     = 30 * time.Second
 	DefaultMaxUnzipped = 200 << 20
-	DefaultMaxMemory   = 2 << 30
+	DefaultMaxMemory   = 1 << 30
 )
 
 func (l Limits) withDefaults() Limits {

@@ -1,0 +1,201 @@
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/ledongthuc/pdf"
+)
+
+// pdfPages reads the text of a PDF, page by page. It runs inside the child
+// process: it may still loop or exhaust memory inside the library, which
+// the parent bounds, but it never lets a panic escape.
+func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			pages, err = nil, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
+		}
+	}()
+	data = fixHeader(data)
+	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		if isEncryptionError(err) {
+			return nil, errEncrypted()
+		}
+		return nil, errCorrupt(fmt.Errorf("pdf: open: %w", err))
+	}
+	leaves, err := pageTree(r, maxPages)
+	if err != nil {
+		return nil, err
+	}
+	if len(leaves) == 0 {
+		return nil, errEmpty()
+	}
+	fonts := make(fontCache)
+	failed := 0
+	var firstErr error
+	for i, leaf := range leaves {
+		text, err := pageText(leaf, fonts)
+		if err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = fmt.Errorf("page %d: %w", i+1, err)
+			}
+		}
+		pages = append(pages, dossier.Page{Number: i + 1, Text: text})
+	}
+	if failed == len(leaves) {
+		return nil, errCorrupt(fmt.Errorf("pdf: every page failed: %w", firstErr))
+	}
+	return pages, nil
+}
+
+// fixHeader makes the header what the library insists on, without moving
+// any byte the cross-reference offsets count: PDF 2.0 files are read as
+// 1.7 (the text operators are the same), and a version digit followed by
+// something other than an end of line gets one. Bytes before the header are
+// dropped, as readers do, since producers that add them count offsets from
+// the header.
+func fixHeader(data []byte) []byte {
+	i := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
+	if i < 0 {
+		return data
+	}
+	data = data[i:]
+	if len(data) < 9 {
+		return data
+	}
+	if data[5] != '1' || data[6] != '.' || data[7] < '0' || data[7] > '7' || (data[8] != '\r' && data[8] != '\n') {
+		fixed := make([]byte, len(data))
+		copy(fixed, data)
+		if fixed[5] != '1' || fixed[7] < '0' || fixed[7] > '7' {
+			copy(fixed[5:8], "1.7")
+		}
+		if fixed[8] != '\r' && fixed[8] != '\n' {
+			fixed[8] = '\n'
+		}
+		return fixed
+	}
+	return data
+}
+
+func isEncryptionError(err error) bool {
+	if errors.Is(err, pdf.ErrInvalidPassword) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "encryption") || strings.Contains(s, "encrypt")
+}
+
+// page is a leaf of the page tree with the resources it inherits.
+type page struct {
+	v         pdf.Value
+	resources pdf.Value
+}
+
+// pageTree walks the page tree from the catalog, once per node, in document
+// order, carrying inherited resources down. It ignores /Count, which damaged
+// files get wrong, follows no /Parent link, and stops at cycles: the library
+// walks the tree again for every page and loops on cycles.
+func pageTree(r *pdf.Reader, maxPages int) ([]page, error) {
+	root := r.Trailer().Key("Root").Key("Pages")
+	if root.IsNull() {
+		return nil, errCorrupt(errors.New("pdf: no page tree"))
+	}
+	type node struct {
+		v         pdf.Value
+		resources pdf.Value
+	}
+	stack := []node{{root, pdf.Value{}}}
+	seen := make(map[uint64]bool)
+	var leaves []page
+	// A budget of nodes ends the walk on trees that defeat the visited
+	// set (inline dictionaries sharing their holder's identity).
+	for budget := 8*maxPages + 1024; len(stack) > 0; budget-- {
+		if budget == 0 {
+			return nil, errCorrupt(errors.New("pdf: page tree too large or cyclic"))
+		}
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.v.Kind() != pdf.Dict {
+			continue
+		}
+		if id, ok := objectID(n.v); ok {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+		}
+		res := n.resources
+		if own := n.v.Key("Resources"); own.Kind() == pdf.Dict {
+			res = own
+		}
+		kids := n.v.Key("Kids")
+		if kids.Kind() != pdf.Array || n.v.Key("Type").Name() == "Page" {
+			leaves = append(leaves, page{v: n.v, resources: res})
+			if len(leaves) > maxPages {
+				return nil, errTooLarge(pagesOver(maxPages))
+			}
+			continue
+		}
+		for i := kids.Len() - 1; i >= 0; i-- {
+			stack = append(stack, node{kids.Index(i), res})
+		}
+	}
+	return leaves, nil
+}
+
+// objectID returns the object number and generation a value was read from.
+// The library does not export it; without it a cyclic page tree cannot be
+// told from a long one. If a new version of the library changes its
+// representation, ok is false and the walk's budget still ends it.
+func objectID(v pdf.Value) (id uint64, ok bool) {
+	f := reflect.ValueOf(v).FieldByName("ptr")
+	if !f.IsValid() || f.Kind() != reflect.Struct || f.NumField() != 2 {
+		return 0, false
+	}
+	a, b := f.Field(0), f.Field(1)
+	if !a.CanUint() || !b.CanUint() {
+		return 0, false
+	}
+	return a.Uint()<<16 | b.Uint(), a.Uint() != 0
+}
+
+// fontCache keeps each font parsed once per document: parsing a CMap is the
+// costliest part of reading a page.
+type fontCache map[string]*pdf.Font
+
+func (c fontCache) forPage(p page) map[string]*pdf.Font {
+	dict := p.resources.Key("Font")
+	if dict.Kind() != pdf.Dict {
+		return map[string]*pdf.Font{}
+	}
+	fonts := make(map[string]*pdf.Font)
+	for _, name := range dict.Keys() {
+		v := dict.Key(name)
+		key := name
+		if id, ok := objectID(v); ok {
+			key = fmt.Sprintf("%d/%s", id, name)
+		}
+		f, ok := c[key]
+		if !ok {
+			f = &pdf.Font{V: v}
+			c[key] = f
+		}
+		fonts[name] = f
+	}
+	return fonts
+}
+
+func pageText(p page, fonts fontCache) (text string, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			text, err = "", fmt.Errorf("panic: %v", x)
+		}
+	}()
+	return pdf.Page{V: p.v}.GetPlainText(fonts.forPage(p))
+}
