@@ -1,0 +1,110 @@
+package grading
+
+import (
+	"regexp"
+)
+
+// A figure is a quantity stated in the text: an amount, a percentage, a
+// gap in points, or a count of something countable ("25 entrées en
+// relation"). Dates, years, phone numbers, times, page numbers and bare
+// numbers are not figures.
+type figure struct {
+	start, end int
+	kind       string // "amount", "percent", "points", "count"
+}
+
+// The figure kinds a rule can ask for, as concept names.
+const (
+	conceptFigure  = "@chiffre"  // any kind
+	conceptAmount  = "@montant"  // amount
+	conceptPercent = "@taux"     // percent or points
+	conceptCount   = "@effectif" // count
+)
+
+var (
+	// number: "1 200 000", "1.200.000", "1,2", "12.5", "+8", "- 3".
+	numberRe = regexp.MustCompile(`(?:[+-] ?)?\d{1,3}(?:[ .]\d{3})+(?:,\d+)?|(?:[+-] ?)?\d+(?:[.,]\d+)?`)
+	// what follows a number and makes it a figure of a kind.
+	percentRe = regexp.MustCompile(`^ ?(?:%|pour ?cent\b|pourcents?\b)`)
+	pointsRe  = regexp.MustCompile(`^ ?(?:pts?\b|points? de base\b|points?\b|pdb\b|bps?\b|pb\b)`)
+	amountRe  = regexp.MustCompile(`^ ?(?:k ?€|m ?€|md ?€|mds ?€|mrd ?€|€|k ?eur(?:os?)?\b|m ?eur(?:os?)?\b|keur\b|meur\b|euros?\b|eur\b|millions?\b|milliards?\b|mds?\b|mille euros\b|mln\b)`)
+	// the countable noun may come after up to two words: "25 nouvelles
+	// entrées en relation", "12 rendez-vous qualifiés".
+	countGapRe = regexp.MustCompile(`^ (?:[a-z'-]+ ){0,2}`)
+	// what precedes a number and makes it something else.
+	notFigureBeforeRe = regexp.MustCompile(`(?:\bpages?|\bp\.|\bn°|\bno|\bnumero|\btel\.?|\btelephone|\bart\.?|\barticle|\bannexe|\bchapitre|\bpartie|\bsection|\bfigure|\btableau)\s?$`)
+)
+
+// findFigures returns the figures of s, in order; countable is the concept
+// of countable nouns from the referentiel.
+func findFigures(s string, countable *regexp.Regexp) []figure {
+	var figs []figure
+	for _, m := range numberRe.FindAllStringIndex(s, -1) {
+		start, end := m[0], m[1]
+		// Part of a date, a time, a code or a phone number: 12/03/2024,
+		// 14h30, 06 12 34 56 78, RNCP12345, T1.
+		if start > 0 && (isWordByte(s[start-1]) || s[start-1] == '/' || s[start-1] == ':') && s[start] != '+' && s[start] != '-' {
+			continue
+		}
+		if end < len(s) && (s[end] == '/' || s[end] == 'h' && end+1 < len(s) && (s[end+1] >= '0' && s[end+1] <= '9' || s[end+1] == ' ')) {
+			continue
+		}
+		if isPhone(s[start:end]) || notFigureBeforeRe.MatchString(s[max(0, start-12):start]) {
+			continue
+		}
+		rest := s[end:]
+		var kind string
+		var unitEnd int
+		if l := percentRe.FindStringIndex(rest); l != nil {
+			kind, unitEnd = "percent", l[1]
+		} else if l := pointsRe.FindStringIndex(rest); l != nil {
+			kind, unitEnd = "points", l[1]
+		} else if l := amountRe.FindStringIndex(rest); l != nil {
+			kind, unitEnd = "amount", l[1]
+		} else if countable != nil {
+			gap := 0
+			if l := countGapRe.FindStringIndex(rest); l != nil {
+				gap = l[1]
+			}
+			// Try the shortest gap first: "25 clients", then "25 nouveaux clients".
+			for g := 0; g <= gap; g++ {
+				if g > 0 && rest[g-1] != ' ' {
+					continue
+				}
+				if l := countable.FindStringIndex(rest[g:]); l != nil && l[0] == 0 {
+					kind, unitEnd = "count", g+l[1]
+					break
+				}
+			}
+		}
+		if kind == "" {
+			continue
+		}
+		figs = append(figs, figure{start: start, end: end + unitEnd, kind: kind})
+	}
+	return figs
+}
+
+func isPhone(n string) bool {
+	digits := 0
+	for i := 0; i < len(n); i++ {
+		if n[i] >= '0' && n[i] <= '9' {
+			digits++
+		}
+	}
+	return digits == 10 && n[0] == '0'
+}
+
+func (f figure) is(concept string) bool {
+	switch concept {
+	case conceptFigure:
+		return true
+	case conceptAmount:
+		return f.kind == "amount"
+	case conceptPercent:
+		return f.kind == "percent" || f.kind == "points"
+	case conceptCount:
+		return f.kind == "count"
+	}
+	return false
+}

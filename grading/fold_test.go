@@ -1,0 +1,86 @@
+package grading
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestFold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"L’Efficacité", "l'efficacite"},
+		{"ﬁdéliser les aﬀaires", "fideliser les affaires"},
+		{"Œuvre  et\u00a0cœur", "oeuvre et coeur"},
+		{"1\u202f200\u00a0k€", "1 200 k€"},
+		{"ligne \n\n suite", "ligne\nsuite"},
+		{"« Écart » – réalisé", "\" ecart \" - realise"},
+		{"a\u00adb\x00c", "abc"},
+	}
+	for _, tt := range tests {
+		f := fold(tt.in)
+		if f.s != tt.want {
+			t.Errorf("fold(%q) = %q, want %q", tt.in, f.s, tt.want)
+		}
+		if len(f.at) != len(f.s)+1 {
+			t.Fatalf("fold(%q): %d offsets for %d bytes", tt.in, len(f.at), len(f.s))
+		}
+		// Every span maps back to a substring of the original.
+		for i := 0; i <= len(f.s); i++ {
+			if !strings.Contains(tt.in, f.span(0, i)) {
+				t.Errorf("fold(%q): span(0,%d) = %q is not in the original", tt.in, i, f.span(0, i))
+			}
+		}
+	}
+}
+
+func TestFigures(t *testing.T) {
+	countable := mustPatterns(t, `clients?`, `entrees? en relation`, `rendez-vous`, `dossiers?`)
+	tests := []struct {
+		in   string
+		want []string // kind:text
+	}{
+		{"objectif de 1,2 m€ et 850 k€", []string{"amount:1,2 m€", "amount:850 k€"}},
+		{"+8 % de pnb, 12% de marge, +2,5 pts", []string{"percent:+8 %", "percent:12%", "points:+2,5 pts"}},
+		{"25 entrees en relation et 12 nouveaux clients", []string{"count:25 entrees en relation", "count:12 nouveaux clients"}},
+		{"1 200 000 € et 3,5 millions d'euros", []string{"amount:1 200 000 €", "amount:3,5 millions"}},
+		{"en retard de 3 dossiers", []string{"count:3 dossiers"}},
+		{"en 2024, le 12/03/2024 a 14h30, tel 06 12 34 56 78, page 3", nil},
+		{"article 12 clients", nil},
+		{"rncp12345 et t1 2024", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, f := range findFigures(tt.in, countable) {
+			got = append(got, f.kind+":"+tt.in[f.start:f.end])
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("findFigures(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSegment(t *testing.T) {
+	text := "Mon objectif était de 25 entrées en relation. J'en ai réalisé 20, soit\nun écart de 5 car le marché a ralenti.\nObjectif\nRéalisé\n- premier point\n- second point"
+	f := fold(text)
+	var got []string
+	for _, u := range segment(f, 1) {
+		got = append(got, f.span(u.start, u.end))
+	}
+	want := []string{
+		"Mon objectif était de 25 entrées en relation.",
+		"J'en ai réalisé 20, soit\nun écart de 5 car le marché a ralenti.",
+		"Objectif", "Réalisé", "- premier point", "- second point",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("segment:\n got %q\nwant %q", got, want)
+	}
+}
+
+func mustPatterns(t *testing.T, pats ...string) *regexp.Regexp {
+	t.Helper()
+	re, err := compilePatterns(pats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re
+}
