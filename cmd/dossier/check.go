@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/extract"
+	"github.com/dossier-cert/dossier/grading"
+)
+
+// readerFlags are the flags of every command that reads documents.
+type readerFlags struct {
+	referentiel string
+	limits      extract.Limits
+}
+
+func (f *readerFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.referentiel, "referentiel", "", "fichier JSON d'un autre référentiel (défaut : le référentiel intégré)")
+	fs.Int64Var(&f.limits.MaxBytes, "max-size", extract.DefaultMaxBytes, "taille maximale d'un document, en octets")
+	fs.IntVar(&f.limits.MaxPages, "max-pages", extract.DefaultMaxPages, "nombre maximal de pages lues")
+	fs.DurationVar(&f.limits.Timeout, "timeout", extract.DefaultTimeout, "durée maximale de lecture d'un document")
+}
+
+func (f *readerFlags) load() (*grading.Referentiel, error) {
+	if f.referentiel != "" {
+		return grading.LoadFile(f.referentiel)
+	}
+	return grading.Default()
+}
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage : dossier check --modality E1|E5 [--json] FICHIER...")
+		fmt.Fprintln(stderr, "Repère dans chaque document les éléments que la modalité exige, avec les citations qui les prouvent.")
+		fmt.Fprintln(stderr, "Code de sortie : 0 si tous les fichiers ont été lus, 1 si l'un d'eux ne l'a pas été, 2 en cas d'erreur d'usage.")
+		fs.PrintDefaults()
+	}
+	var rf readerFlags
+	rf.register(fs)
+	modality := fs.String("modality", "", "modalité d'évaluation du document : E1 ou E5 (obligatoire)")
+	asJSON := fs.Bool("json", false, "une ligne JSON par fichier (JSON Lines), selon le contrat de check")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	ref, err := rf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "dossier check: %v\n", err)
+		return exitUsage
+	}
+	if m, ok := ref.Modality(*modality); !ok || !m.Written {
+		fmt.Fprintf(stderr, "dossier check: --modality doit nommer une épreuve écrite (%s), pas %q\n", strings.Join(writtenModalities(ref), ", "), *modality)
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "dossier check: aucun fichier à lire")
+		fs.Usage()
+		return exitUsage
+	}
+	code := exitOK
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, path := range fs.Args() {
+		rep := checkFile(ctx, ref, *modality, path, rf.limits)
+		if ctx.Err() != nil {
+			return exitFail
+		}
+		if rep.Error != nil {
+			code = exitFail
+		}
+		if *asJSON {
+			if err := enc.Encode(rep); err != nil {
+				fmt.Fprintf(stderr, "dossier check: %v\n", err)
+				return exitFail
+			}
+			continue
+		}
+		printReport(stdout, ref, rep)
+	}
+	return code
+}
+
+func writtenModalities(ref *grading.Referentiel) []string {
+	var out []string
+	for _, m := range ref.Modalities {
+		if m.Written {
+			out = append(out, m.Code)
+		}
+	}
+	return out
+}
+
+// checkFile reads and checks one file; a file that cannot be read gives a
+// report with its error.
+func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path string, lim extract.Limits) *dossier.Report {
+	fail := func(err error) *dossier.Report {
+		e := &dossier.Error{Code: dossier.ErrorCode(err), Message: dossier.ErrorMessage(err)}
+		if os.IsNotExist(err) {
+			e = &dossier.Error{Code: dossier.EEmpty, Message: "Fichier introuvable : vérifiez son chemin."}
+		}
+		return &dossier.Report{File: path, Error: e}
+	}
+	data, err := readLimited(path, lim.MaxBytes)
+	if err != nil {
+		return fail(err)
+	}
+	sum := sha256.Sum256(data)
+	text, err := extract.ReadBytes(ctx, data, lim)
+	if err != nil {
+		rep := fail(err)
+		rep.SHA256 = hex.EncodeToString(sum[:])
+		return rep
+	}
+	rep, err := ref.Report(path, hex.EncodeToString(sum[:]), modality, text)
+	if err != nil {
+		return fail(err)
+	}
+	return rep
+}
+
+// readLimited reads a file, refusing one larger than max before reading it.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if max <= 0 {
+		max = extract.DefaultMaxBytes
+	}
+	if fi.Size() > max {
+		// extract says it in the candidate's words.
+		_, err := extract.Read(context.Background(), f, fi.Size(), extract.Limits{MaxBytes: max, Timeout: time.Second})
+		return nil, err
+	}
+	return io.ReadAll(f)
+}
+
+var statusLabel = map[dossier.Status]string{
+	dossier.Found:   "Repéré    ",
+	dossier.Weak:    "À vérifier",
+	dossier.Missing: "Non repéré",
+}
+
+// printReport prints a report for people: one line per element, its
+// quotes, and for missing elements what the candidate can do.
+func printReport(w io.Writer, ref *grading.Referentiel, rep *dossier.Report) {
+	if rep.Error != nil {
+		fmt.Fprintf(w, "%s — illisible (%s)\n  %s\n\n", rep.File, rep.Error.Code, rep.Error.Message)
+		return
+	}
+	m, _ := ref.Modality(rep.Modality)
+	fmt.Fprintf(w, "%s — %s %s — %d page(s), %d mots\n", rep.File, m.Code, m.Title, rep.Pages, rep.Words)
+	elements := map[string]dossier.Element{}
+	for _, e := range m.Elements {
+		elements[e.ID] = e
+	}
+	counts := map[dossier.Status]int{}
+	for _, f := range rep.Elements {
+		counts[f.Status]++
+		e := elements[f.ID]
+		comps := ""
+		if len(f.Competences) > 0 {
+			comps = " (" + strings.Join(f.Competences, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %s  %s%s\n", statusLabel[f.Status], e.Label, comps)
+		for _, ev := range f.Evidence {
+			fmt.Fprintf(w, "                p. %d « %s »\n", ev.Page, oneLine(ev.Quote))
+		}
+		if f.Status == dossier.Missing {
+			fmt.Fprintf(w, "                %s\n", e.Missing)
+		}
+	}
+	fmt.Fprintf(w, "  → %d repéré(s), %d à vérifier, %d non repéré(s). Le repérage indique où regarder ; il ne vaut pas décision.\n\n",
+		counts[dossier.Found], counts[dossier.Weak], counts[dossier.Missing])
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
