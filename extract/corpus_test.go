@@ -37,8 +37,8 @@ func corpusDir(t *testing.T) string {
 // process bounds time and memory; a crash shows as a non-contract error or
 // a corrupt error whose cause says the reader crashed.
 func TestCorpus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("corpus: long")
+	if testing.Short() || raceEnabled {
+		t.Skip("corpus: long, and run without the race detector (make corpus)")
 	}
 	dir := corpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pdf"))

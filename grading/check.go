@@ -138,7 +138,7 @@ func (p *preparedPage) matchesOf(concept string, r *Referentiel) []span {
 	}
 	var out []span
 	for _, loc := range r.concepts[concept].FindAllStringIndex(p.masked, -1) {
-		if !r.negated(p.masked, loc[0]) {
+		if !r.negated(p.masked, loc[0]) && !r.negatedAfter(p.masked, loc[1]) {
 			out = append(out, span{loc[0], loc[1]})
 		}
 	}
@@ -167,6 +167,24 @@ func (r *Referentiel) negated(s string, i int) bool {
 		return false
 	}
 	return r.neutral == nil || !r.neutral.MatchString(ctx[loc[0]:])
+}
+
+// negatedAfter reports whether what follows position i in its clause
+// negates what stands before it: "le CRM n'est pas encore déployé".
+func (r *Referentiel) negatedAfter(s string, i int) bool {
+	if r.negAfter == nil {
+		return false
+	}
+	to := min(len(s), i+60)
+	if k := strings.IndexAny(s[i:to], ",;:.()\n"); k >= 0 {
+		to = i + k
+	}
+	ctx := s[i:to]
+	loc := r.negAfter.FindStringIndex(ctx)
+	if loc == nil {
+		return false
+	}
+	return r.neutral == nil || !r.neutral.MatchString(ctx)
 }
 
 type hit struct {
@@ -214,6 +232,14 @@ func (d *document) holds(p *preparedPage, ui int, c clause) (hit, bool) {
 		// so that each window is reported once, where it starts.
 		if k == 0 && c.window > 1 {
 			ms = within(ms, lo, p.units[ui].end)
+		}
+		if len(ms) == 0 {
+			return hit{}, false
+		}
+		// A word cannot serve two concepts: "outil de pilotage" is a tool,
+		// not also its use.
+		for _, prev := range sets {
+			ms = withoutCovering(ms, prev)
 		}
 		if len(ms) == 0 {
 			return hit{}, false
@@ -278,6 +304,25 @@ func distance(m, a span) int {
 		return m.start - a.end
 	}
 	return 0
+}
+
+// withoutCovering drops the matches of ms that overlap every match of
+// prev: taking one of them would leave prev with nothing of its own.
+func withoutCovering(ms, prev []span) []span {
+	var out []span
+	for _, m := range ms {
+		all := true
+		for _, p := range prev {
+			if m.end <= p.start || m.start >= p.end {
+				all = false
+				break
+			}
+		}
+		if !all {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func within(ms []span, lo, hi int) []span {

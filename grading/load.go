@@ -22,6 +22,7 @@ type Referentiel struct {
 	concepts  map[string]*regexp.Regexp
 	masks     []*regexp.Regexp
 	negation  *regexp.Regexp
+	negAfter  *regexp.Regexp
 	neutral   *regexp.Regexp
 	countable *regexp.Regexp
 }
@@ -59,6 +60,9 @@ type fileDetection struct {
 	// …unless one of Neutral stands between them: "je n'ai pas atteint
 	// mon objectif de 25 entrées en relation" still states an objective.
 	Neutral []string `json:"neutral"`
+	// NegationsAfter are patterns that, right after a concept's match in
+	// the same clause, negate it: "le CRM n'est pas encore déployé".
+	NegationsAfter []string `json:"negations_after"`
 	// Countable names the concept of the nouns that make a number a count.
 	Countable string `json:"countable"`
 }
@@ -128,6 +132,12 @@ func (r *Referentiel) compile(f fileRef) error {
 		if r.negation, err = compilePatterns(d.Negations); err != nil {
 			return fmt.Errorf("detection: negations: %w", err)
 		}
+	}
+	if len(d.NegationsAfter) > 0 {
+		if _, err := compilePatterns(d.NegationsAfter); err != nil {
+			return fmt.Errorf("detection: negations_after: %w", err)
+		}
+		r.negAfter = regexp.MustCompile(`^ ?(?:` + strings.Join(d.NegationsAfter, "|") + `)\b`)
 	}
 	if len(d.Neutral) > 0 {
 		if r.neutral, err = compilePatterns(d.Neutral); err != nil {

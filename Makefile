@@ -1,0 +1,41 @@
+# dossier — make targets. Only Go is needed; `make help` lists them.
+GO      ?= go
+PKGS    := ./...
+BIN     := bin/dossier
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/dossier-cert/dossier.Version=$(VERSION)
+
+.PHONY: help run build test test-race corpus bench lint fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: ## check the sample E5 dossier shipped in testdata/ (no server needed)
+	$(GO) run ./cmd/dossier check --modality E5 testdata/dossiers/e5-solide.pdf
+
+build: ## build bin/dossier
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dossier
+
+test: ## the whole suite: unit and integration tests with the race detector, then the PDF corpus
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) corpus
+
+corpus: ## read every PDF of ../shared/corpus/pdf-wild: text or a contract error, never a crash or a hang
+	$(GO) test -count=1 -run '^TestCorpus$$' -v ./extract/ | grep -E '^(---|ok|FAIL|PASS)|corpus:|crash|not a contract'
+
+bench: ## benchmarks: extraction and check speed, sheets, attestations
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+lint: ## gofmt, go vet, and staticcheck when installed
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt: the files above need formatting" && exit 1)
+	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null; then staticcheck $(PKGS); else echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"; fi
+
+fuzz: ## run each fuzz target for 30 s
+	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 30s ./grading/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadDOCX$$' -fuzztime 30s ./extract/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadODT$$' -fuzztime 30s ./extract/
+
+clean: ## remove built files
+	rm -rf bin out
