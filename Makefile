@@ -33,9 +33,9 @@ lint: ## gofmt, go vet, and staticcheck when installed
 	@if command -v staticcheck >/dev/null; then staticcheck $(PKGS); else echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"; fi
 
 fuzz: ## run each fuzz target for 30 s
-	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 30s ./grading/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadDOCX$$' -fuzztime 30s ./extract/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadODT$$' -fuzztime 30s ./extract/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 30s -fuzzminimizetime 200x ./grading/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadDOCX$$' -fuzztime 30s -fuzzminimizetime 200x ./extract/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadODT$$' -fuzztime 30s -fuzzminimizetime 200x ./extract/
 
 clean: ## remove built files
 	rm -rf bin out

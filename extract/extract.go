@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -139,7 +140,7 @@ func checkText(format dossier.Format, pages []dossier.Page) error {
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
+		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
 	case n >= 1<<10:
 		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
 	}
