@@ -29,6 +29,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "repère les éléments attendus dans des documents (E1, E5)", runCheck},
+		{"sheet", "produit la grille d'évaluation pré-remplie d'un document (PDF)", runSheet},
+		{"decide", "applique les règles du jury aux décisions d'un candidat", runDecide},
+		{"keygen", "crée une paire de clés de signature des attestations", runKeygen},
+		{"attest", "délivre l'attestation signée d'un candidat (PDF et JSON)", runAttest},
+		{"verify", "vérifie une attestation hors ligne : valide, altérée ou révoquée", runVerify},
 	}
 }
 
