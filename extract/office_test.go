@@ -447,7 +447,7 @@ func TestReadOfficeErrors(t *testing.T) {
 		{"encrypted ODT", zipOf(t, append(odtParts("", "<text:p>x</text:p>")[:1], part{"META-INF/manifest.xml",
 			odfManifest(`<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry>`)},
 			part{"content.xml", "\x8f\x12 chiffré"})...), extract.Limits{}, dossier.EEncrypted, "LibreOffice"},
-		{"zip bomb", deflated(t, "word/document.xml", bomb, -1), small, dossier.ETooLarge, "décompressé au-delà de 1.0 Mo"},
+		{"zip bomb", deflated(t, "word/document.xml", bomb, -1), small, dossier.ETooLarge, "décompressé au-delà de 1 Mo"},
 		{"zip bomb with a lying header", deflated(t, "word/document.xml", bomb, 1000), small, dossier.ECorrupt, ""},
 		{"parts too large together", docx(t, half, part{"word/footnotes.xml", `<w:footnotes ` + wNamespaces + `>` + half + `</w:footnotes>`}), small, dossier.ETooLarge, "décompressé"},
 		{"too many entries", zipOf(t, append(docxParts(p("x")), many...)...), extract.Limits{}, dossier.ETooLarge, "10000 fichiers"},

@@ -67,8 +67,10 @@ type preparedPage struct {
 	units   []unit
 	figures []figure
 	matches map[string][]span // concept → unnegated matches in masked
-	// variants of masked for detectors with masks of their own
-	variants map[*detector]*preparedPage
+	// variants of the page for detectors with masks of their own
+	variants  map[*detector]*preparedPage
+	parent    *preparedPage // of a variant
+	maskSpans []span        // of a variant
 }
 
 type span struct{ start, end int }
@@ -105,7 +107,9 @@ func blank(s string, masks []*regexp.Regexp) string {
 	return string(b)
 }
 
-// variant returns the page as the detector sees it, with its own masks.
+// variant returns the page as the detector sees it, with its own masks:
+// the page's matches less those that overlap a mask, so that no concept is
+// matched twice on a page.
 func (p *preparedPage) variant(det *detector, r *Referentiel) *preparedPage {
 	if len(det.masks) == 0 {
 		return p
@@ -113,8 +117,13 @@ func (p *preparedPage) variant(det *detector, r *Referentiel) *preparedPage {
 	if v, ok := p.variants[det]; ok {
 		return v
 	}
-	v := &preparedPage{number: p.number, f: p.f, masked: blank(p.masked, det.masks), units: p.units}
-	v.figures = findFigures(v.masked, r.countable)
+	v := &preparedPage{number: p.number, f: p.f, masked: p.masked, units: p.units, parent: p}
+	for _, m := range det.masks {
+		for _, loc := range m.FindAllStringIndex(p.masked, -1) {
+			v.maskSpans = append(v.maskSpans, span{loc[0], loc[1]})
+		}
+	}
+	v.figures = p.figures
 	if p.variants == nil {
 		p.variants = make(map[*detector]*preparedPage)
 	}
@@ -124,22 +133,37 @@ func (p *preparedPage) variant(det *detector, r *Referentiel) *preparedPage {
 
 // matchesOf returns the unnegated matches of a concept on the page.
 func (p *preparedPage) matchesOf(concept string, r *Referentiel) []span {
-	if strings.HasPrefix(concept, "@") {
+	if p.parent != nil {
+		if m, ok := p.matches[concept]; ok {
+			return m
+		}
 		var out []span
-		for _, f := range p.figures {
-			if f.is(concept) {
-				out = append(out, span{f.start, f.end})
+		for _, m := range p.parent.matchesOf(concept, r) {
+			if !overlapsAny(m, p.maskSpans) {
+				out = append(out, m)
 			}
 		}
+		if p.matches == nil {
+			p.matches = make(map[string][]span)
+		}
+		p.matches[concept] = out
 		return out
 	}
 	if m, ok := p.matches[concept]; ok {
 		return m
 	}
 	var out []span
-	for _, loc := range r.concepts[concept].FindAllStringIndex(p.masked, -1) {
-		if !r.negated(p.masked, loc[0]) && !r.negatedAfter(p.masked, loc[1]) {
-			out = append(out, span{loc[0], loc[1]})
+	if strings.HasPrefix(concept, "@") {
+		for _, f := range p.figures {
+			if f.is(concept) {
+				out = append(out, span{f.start, f.end})
+			}
+		}
+	} else {
+		for _, loc := range r.concepts[concept].FindAllStringIndex(p.masked, -1) {
+			if !r.negated(p.masked, loc[0]) && !r.negatedAfter(p.masked, loc[1]) {
+				out = append(out, span{loc[0], loc[1]})
+			}
 		}
 	}
 	if p.matches == nil {
@@ -147,6 +171,15 @@ func (p *preparedPage) matchesOf(concept string, r *Referentiel) []span {
 	}
 	p.matches[concept] = out
 	return out
+}
+
+func overlapsAny(m span, spans []span) bool {
+	for _, s := range spans {
+		if m.start < s.end && s.start < m.end {
+			return true
+		}
+	}
+	return false
 }
 
 // negated reports whether the clause before position i negates what

@@ -37,7 +37,7 @@ var (
 
 // findFigures returns the figures of s, in order; countable is the concept
 // of countable nouns from the referentiel.
-func findFigures(s string, countable *regexp.Regexp) []figure {
+func findFigures(s string, countable *concept) []figure {
 	var figs []figure
 	for _, m := range numberRe.FindAllStringIndex(s, -1) {
 		start, end := m[0], m[1]
@@ -71,8 +71,8 @@ func findFigures(s string, countable *regexp.Regexp) []figure {
 				if g > 0 && rest[g-1] != ' ' {
 					continue
 				}
-				if l := countable.FindStringIndex(rest[g:]); l != nil && l[0] == 0 {
-					kind, unitEnd = "count", g+l[1]
+				if l := countable.prefixMatch(rest[g:]); l > 0 {
+					kind, unitEnd = "count", g+l
 					break
 				}
 			}

@@ -1,7 +1,6 @@
 package grading
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -76,11 +75,11 @@ func TestSegment(t *testing.T) {
 	}
 }
 
-func mustPatterns(t *testing.T, pats ...string) *regexp.Regexp {
+func mustPatterns(t *testing.T, pats ...string) *concept {
 	t.Helper()
-	re, err := compilePatterns(pats)
+	cs, err := compileConcepts(map[string][]string{"c": pats})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return re
+	return cs["c"]
 }

@@ -19,12 +19,12 @@ import (
 type Referentiel struct {
 	dossier.Referentiel
 	detectors map[string]map[string]*detector // modality → element → detector
-	concepts  map[string]*regexp.Regexp
+	concepts  map[string]*concept
 	masks     []*regexp.Regexp
 	negation  *regexp.Regexp
 	negAfter  *regexp.Regexp
 	neutral   *regexp.Regexp
-	countable *regexp.Regexp
+	countable *concept
 }
 
 // The file's shape: the domain referentiel plus the detection rules.

@@ -3,6 +3,7 @@ package grading
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -31,6 +32,62 @@ type clauseSpec struct {
 	AtLeast int `json:"at_least,omitempty"`
 }
 
+// concept is a named list of patterns, one regexp each: a regexp that
+// starts with a literal is searched by Go with a fast scan for it, which one
+// big alternation starting with \b would defeat. The word boundary before a
+// match is checked by hand.
+type concept struct {
+	alts     []*regexp.Regexp
+	anchored []*regexp.Regexp // the same, matching only at the start
+}
+
+// FindAllStringIndex returns the matches of any of the patterns that start
+// at a word boundary, in order, leaving out those inside an earlier one.
+func (c *concept) FindAllStringIndex(s string, n int) [][]int {
+	var all [][]int
+	for _, re := range c.alts {
+		for _, loc := range re.FindAllStringIndex(s, -1) {
+			if loc[0] > 0 && isWordByte(s[loc[0]-1]) && isWordByte(s[loc[0]]) {
+				continue
+			}
+			if loc[1] > loc[0] {
+				all = append(all, loc)
+			}
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i][0] != all[j][0] {
+			return all[i][0] < all[j][0]
+		}
+		return all[i][1] > all[j][1]
+	})
+	out := all[:0]
+	end := -1
+	for _, loc := range all {
+		if loc[0] < end {
+			continue
+		}
+		out = append(out, loc)
+		end = loc[1]
+	}
+	return out
+}
+
+// prefixMatch returns the length of the longest match at the start of s,
+// 0 if none.
+func (c *concept) prefixMatch(s string) int {
+	best := 0
+	for _, re := range c.anchored {
+		if loc := re.FindStringIndex(s); loc != nil && loc[1] > best {
+			best = loc[1]
+		}
+	}
+	return best
+}
+
+// MatchString reports whether any pattern matches s at a word boundary.
+func (c *concept) MatchString(s string) bool { return len(c.FindAllStringIndex(s, -1)) > 0 }
+
 type detector struct {
 	found, weak []clause
 	masks       []*regexp.Regexp
@@ -44,8 +101,8 @@ type clause struct {
 
 // compileConcepts turns each concept's patterns into one regexp matching
 // whole words of folded text.
-func compileConcepts(spec map[string][]string) (map[string]*regexp.Regexp, error) {
-	out := make(map[string]*regexp.Regexp, len(spec))
+func compileConcepts(spec map[string][]string) (map[string]*concept, error) {
+	out := make(map[string]*concept, len(spec))
 	for name, pats := range spec {
 		if strings.HasPrefix(name, "@") {
 			return nil, fmt.Errorf("concept %q: names starting with @ are the built-in figures", name)
@@ -53,11 +110,15 @@ func compileConcepts(spec map[string][]string) (map[string]*regexp.Regexp, error
 		if len(pats) == 0 {
 			return nil, fmt.Errorf("concept %q: no pattern", name)
 		}
-		re, err := compilePatterns(pats)
-		if err != nil {
+		if _, err := compilePatterns(pats); err != nil {
 			return nil, fmt.Errorf("concept %q: %w", name, err)
 		}
-		out[name] = re
+		c := &concept{}
+		for _, p := range pats {
+			c.alts = append(c.alts, regexp.MustCompile(`(?:`+p+`)\b`))
+			c.anchored = append(c.anchored, regexp.MustCompile(`^(?:`+p+`)\b`))
+		}
+		out[name] = c
 	}
 	return out, nil
 }
@@ -78,7 +139,7 @@ func compilePatterns(pats []string) (*regexp.Regexp, error) {
 	return regexp.Compile(`\b(?:` + strings.Join(pats, "|") + `)\b`)
 }
 
-func compileDetector(spec detectorSpec, concepts map[string]*regexp.Regexp) (*detector, error) {
+func compileDetector(spec detectorSpec, concepts map[string]*concept) (*detector, error) {
 	if len(spec.Found) == 0 {
 		return nil, fmt.Errorf("no found clause")
 	}
@@ -100,7 +161,7 @@ func compileDetector(spec detectorSpec, concepts map[string]*regexp.Regexp) (*de
 	return d, nil
 }
 
-func compileClauses(specs []clauseSpec, concepts map[string]*regexp.Regexp) ([]clause, error) {
+func compileClauses(specs []clauseSpec, concepts map[string]*concept) ([]clause, error) {
 	var out []clause
 	for i, s := range specs {
 		if len(s.All) == 0 {
@@ -123,7 +184,7 @@ func compileClauses(specs []clauseSpec, concepts map[string]*regexp.Regexp) ([]c
 	return out, nil
 }
 
-func knownConcept(name string, concepts map[string]*regexp.Regexp) bool {
+func knownConcept(name string, concepts map[string]*concept) bool {
 	switch name {
 	case conceptFigure, conceptAmount, conceptPercent, conceptCount:
 		return true
