@@ -1,4 +1,6 @@
 # dossier — make targets. Only Go is needed; `make help` lists them.
+SHELL   := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO      ?= go
 PKGS    := ./...
 BIN     := bin/dossier
