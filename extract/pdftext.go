@@ -191,11 +191,14 @@ func (c fontCache) forPage(p page) map[string]*pdf.Font {
 	return fonts
 }
 
+// pageText reads a page's text in stream order, with the blanks its
+// layout implies (see layoutText). A page whose content breaks midway
+// gives the text read before the break with the error.
 func pageText(p page, fonts fontCache) (text string, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			text, err = "", fmt.Errorf("panic: %v", x)
 		}
 	}()
-	return pdf.Page{V: p.v}.GetPlainText(fonts.forPage(p))
+	return layoutText(p, fonts)
 }
