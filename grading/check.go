@@ -2,7 +2,6 @@ package grading
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -63,7 +62,8 @@ type document struct {
 type preparedPage struct {
 	number  int
 	f       folded
-	masked  string // f.s with the global masks blanked
+	masked  string  // f.s with the global masks blanked
+	occ     [][]int // occurrences of the referentiel's literals in masked
 	units   []unit
 	figures []figure
 	matches map[string][]span // concept → unnegated matches in masked
@@ -79,18 +79,27 @@ func (r *Referentiel) prepare(text *dossier.Text) *document {
 	d := &document{r: r}
 	for _, p := range text.Pages {
 		f := fold(p.Text)
-		pp := &preparedPage{number: p.Number, f: f, masked: blank(f.s, r.masks), units: segment(f, p.Number)}
-		pp.figures = findFigures(pp.masked, r.countable)
+		pp := &preparedPage{number: p.Number, f: f, units: segment(f, p.Number)}
+		pp.masked = blank(f.s, r.masks, r.literals.scan(f.s))
+		if pp.masked != f.s {
+			pp.occ = r.literals.scan(pp.masked)
+		} else {
+			pp.occ = r.literals.scan(f.s)
+		}
+		pp.figures = figuresWith(pp.masked, r.countable, pp.occ)
 		d.pages = append(d.pages, pp)
 	}
 	return d
 }
 
 // blank replaces the matches of masks by spaces, keeping offsets.
-func blank(s string, masks []*regexp.Regexp) string {
+func blank(s string, masks *concept, occ [][]int) string {
+	if masks == nil {
+		return s
+	}
 	var b []byte
-	for _, m := range masks {
-		for _, loc := range m.FindAllStringIndex(s, -1) {
+	{
+		for _, loc := range masks.find(s, occ) {
 			if b == nil {
 				b = []byte(s)
 			}
@@ -111,17 +120,15 @@ func blank(s string, masks []*regexp.Regexp) string {
 // the page's matches less those that overlap a mask, so that no concept is
 // matched twice on a page.
 func (p *preparedPage) variant(det *detector, r *Referentiel) *preparedPage {
-	if len(det.masks) == 0 {
+	if det.masks == nil {
 		return p
 	}
 	if v, ok := p.variants[det]; ok {
 		return v
 	}
 	v := &preparedPage{number: p.number, f: p.f, masked: p.masked, units: p.units, parent: p}
-	for _, m := range det.masks {
-		for _, loc := range m.FindAllStringIndex(p.masked, -1) {
-			v.maskSpans = append(v.maskSpans, span{loc[0], loc[1]})
-		}
+	for _, loc := range det.masks.find(p.masked, p.occ) {
+		v.maskSpans = append(v.maskSpans, span{loc[0], loc[1]})
 	}
 	v.figures = p.figures
 	if p.variants == nil {
@@ -160,7 +167,7 @@ func (p *preparedPage) matchesOf(concept string, r *Referentiel) []span {
 			}
 		}
 	} else {
-		for _, loc := range r.concepts[concept].FindAllStringIndex(p.masked, -1) {
+		for _, loc := range r.concepts[concept].find(p.masked, p.occ) {
 			if !r.negated(p.masked, loc[0]) && !r.negatedAfter(p.masked, loc[1]) {
 				out = append(out, span{loc[0], loc[1]})
 			}

@@ -38,8 +38,21 @@ var (
 // findFigures returns the figures of s, in order; countable is the concept
 // of countable nouns from the referentiel.
 func findFigures(s string, countable *concept) []figure {
+	return figuresWith(s, countable, nil)
+}
+
+// figuresWith is findFigures with the occurrences of the referentiel's
+// literals in s, which let the countable nouns be found once per page.
+func figuresWith(s string, countable *concept, occ [][]int) []figure {
+	var countEnd map[int]int // start of a countable noun → its end
+	if countable != nil && occ != nil {
+		countEnd = make(map[int]int)
+		for _, loc := range countable.find(s, occ) {
+			countEnd[loc[0]] = max(countEnd[loc[0]], loc[1])
+		}
+	}
 	var figs []figure
-	for _, m := range numberRe.FindAllStringIndex(s, -1) {
+	for _, m := range numbers(s) {
 		start, end := m[0], m[1]
 		// Part of a date, a time, a code or a phone number: 12/03/2024,
 		// 14h30, 06 12 34 56 78, RNCP12345, T1.
@@ -71,7 +84,15 @@ func findFigures(s string, countable *concept) []figure {
 				if g > 0 && rest[g-1] != ' ' {
 					continue
 				}
-				if l := countable.prefixMatch(rest[g:]); l > 0 {
+				l := 0
+				if countEnd != nil {
+					if e, ok := countEnd[end+g]; ok {
+						l = e - (end + g)
+					}
+				} else {
+					l = countable.prefixMatch(rest[g:])
+				}
+				if l > 0 {
 					kind, unitEnd = "count", g+l
 					break
 				}
@@ -84,6 +105,25 @@ func findFigures(s string, countable *concept) []figure {
 	}
 	return figs
 }
+
+// numbers is numberRe.FindAllStringIndex(s, -1), trying the regexp only
+// where a digit or a sign starts.
+func numbers(s string) [][]int {
+	var out [][]int
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && c != '+' && c != '-' {
+			continue
+		}
+		if loc := numberAt.FindStringIndex(s[i:]); loc != nil && loc[1] > 0 {
+			out = append(out, []int{i, i + loc[1]})
+			i += loc[1] - 1
+		}
+	}
+	return out
+}
+
+var numberAt = regexp.MustCompile(`^(?:` + numberRe.String() + `)`)
 
 func isPhone(n string) bool {
 	digits := 0

@@ -77,7 +77,7 @@ func TestSegment(t *testing.T) {
 
 func mustPatterns(t *testing.T, pats ...string) *concept {
 	t.Helper()
-	cs, err := compileConcepts(map[string][]string{"c": pats})
+	cs, err := compileConcepts(map[string][]string{"c": pats}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

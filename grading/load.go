@@ -20,11 +20,12 @@ type Referentiel struct {
 	dossier.Referentiel
 	detectors map[string]map[string]*detector // modality → element → detector
 	concepts  map[string]*concept
-	masks     []*regexp.Regexp
+	masks     *concept
 	negation  *regexp.Regexp
 	negAfter  *regexp.Regexp
 	neutral   *regexp.Regexp
 	countable *concept
+	literals  literals // required literals of every pattern
 }
 
 // The file's shape: the domain referentiel plus the detection rules.
@@ -118,15 +119,14 @@ func Load(data []byte) (*Referentiel, error) {
 func (r *Referentiel) compile(f fileRef) error {
 	d := f.Detection
 	var err error
-	if r.concepts, err = compileConcepts(d.Concepts); err != nil {
+	if r.concepts, err = compileConcepts(d.Concepts, &r.literals); err != nil {
 		return fmt.Errorf("detection: %w", err)
 	}
-	for _, m := range d.Masks {
-		re, err := compilePatterns([]string{m})
-		if err != nil {
-			return fmt.Errorf("detection: mask: %w", err)
+	if len(d.Masks) > 0 {
+		if _, err := compilePatterns(d.Masks); err != nil {
+			return fmt.Errorf("detection: masks: %w", err)
 		}
-		r.masks = append(r.masks, re)
+		r.masks = newConcept(d.Masks, &r.literals)
 	}
 	if len(d.Negations) > 0 {
 		if r.negation, err = compilePatterns(d.Negations); err != nil {
@@ -151,7 +151,7 @@ func (r *Referentiel) compile(f fileRef) error {
 	}
 	compiled := make(map[string]*detector)
 	for id, spec := range f.Detectors {
-		det, err := compileDetector(spec, r.concepts)
+		det, err := compileDetector(spec, r.concepts, &r.literals)
 		if err != nil {
 			return fmt.Errorf("detectors: %s: %w", id, err)
 		}
@@ -166,7 +166,7 @@ func (r *Referentiel) compile(f fileRef) error {
 		for _, e := range m.Elements {
 			det := compiled[e.ID]
 			if e.Detect != nil {
-				if det, err = compileDetector(*e.Detect, r.concepts); err != nil {
+				if det, err = compileDetector(*e.Detect, r.concepts, &r.literals); err != nil {
 					return fmt.Errorf("modality %s: element %s: detect: %w", m.Code, e.ID, err)
 				}
 			}
@@ -177,6 +177,7 @@ func (r *Referentiel) compile(f fileRef) error {
 		}
 		r.detectors[m.Code] = byID
 	}
+	r.literals.build()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package grading
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 )
@@ -39,14 +40,159 @@ type clauseSpec struct {
 type concept struct {
 	alts     []*regexp.Regexp
 	anchored []*regexp.Regexp // the same, matching only at the start
+	// needs[i] is a literal every match of alts[i] contains: a page
+	// without it is not searched (most patterns appear on no given page).
+	needs []string
+	ids   []int32 // needs' ids in the referentiel's literals; -1 for none
+	// starts[i], when set, are the ids of literals one of which every
+	// match of alts[i] starts with: it is tried only where they stand.
+	starts [][]int32
+}
+
+// newConcept compiles patterns that compilePatterns has checked.
+func newConcept(pats []string, lits *literals) *concept {
+	c := &concept{}
+	for _, p := range pats {
+		c.alts = append(c.alts, regexp.MustCompile(`(?:`+p+`)\b`))
+		c.anchored = append(c.anchored, regexp.MustCompile(`^(?:`+p+`)\b`))
+		need := requiredLiteral(p)
+		c.needs = append(c.needs, need)
+		id := int32(-1)
+		if need != "" && lits != nil {
+			id = lits.add(need)
+		}
+		c.ids = append(c.ids, id)
+		var starts []int32
+		if lits != nil {
+			for _, pre := range prefixLiterals(p) {
+				starts = append(starts, lits.add(pre))
+			}
+		}
+		c.starts = append(c.starts, starts)
+	}
+	return c
+}
+
+// prefixLiterals returns literals of two bytes or more one of which every
+// match of the pattern starts with, nil when there are none.
+func prefixLiterals(pattern string) []string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return prefixSet(re.Simplify())
+}
+
+func prefixSet(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 || len(string(re.Rune)) < 2 {
+			return nil
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpCapture:
+		return prefixSet(re.Sub[0])
+	case syntax.OpConcat:
+		if len(re.Sub) == 0 {
+			return nil
+		}
+		if re.Sub[0].Op == syntax.OpLiteral && len(re.Sub) > 1 && len(string(re.Sub[0].Rune)) < 2 {
+			// "m(?:ars|ai)": the short literal and what follows.
+			var out []string
+			for _, rest := range prefixSet(re.Sub[1]) {
+				out = append(out, string(re.Sub[0].Rune)+rest)
+			}
+			if out != nil || re.Sub[0].Flags&syntax.FoldCase != 0 {
+				return out
+			}
+		}
+		return prefixSet(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			set := prefixSet(sub)
+			if set == nil {
+				return nil
+			}
+			out = append(out, set...)
+		}
+		return out
+	}
+	return nil
+}
+
+// requiredLiteral returns the longest literal that every match of the
+// pattern contains, "" when there is none.
+func requiredLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	return longestRequired(re.Simplify())
+}
+
+func longestRequired(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return ""
+		}
+		return string(re.Rune)
+	case syntax.OpCapture:
+		return longestRequired(re.Sub[0])
+	case syntax.OpPlus:
+		return longestRequired(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min > 0 {
+			return longestRequired(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := longestRequired(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 // FindAllStringIndex returns the matches of any of the patterns that start
 // at a word boundary, in order, leaving out those inside an earlier one.
-func (c *concept) FindAllStringIndex(s string, n int) [][]int {
+func (c *concept) FindAllStringIndex(s string, n int) [][]int { return c.find(s, nil) }
+
+// find is FindAllStringIndex with the occurrences of the referentiel's
+// literals in s (literals.scan), when the caller has them.
+func (c *concept) find(s string, occ [][]int) [][]int {
 	var all [][]int
-	for _, re := range c.alts {
-		for _, loc := range re.FindAllStringIndex(s, -1) {
+	for i, re := range c.alts {
+		var locs [][]int
+		switch {
+		case occ != nil && c.starts[i] != nil:
+			var ats []int
+			for _, id := range c.starts[i] {
+				ats = append(ats, occ[id]...)
+			}
+			if len(c.starts[i]) > 1 {
+				sort.Ints(ats)
+			}
+			last := -1
+			for _, at := range ats {
+				if at == last {
+					continue
+				}
+				last = at
+				if loc := c.anchored[i].FindStringIndex(s[at:]); loc != nil {
+					locs = append(locs, []int{at, at + loc[1]})
+				}
+			}
+		case occ != nil && c.ids[i] >= 0:
+			locs = findAround(re, s, occ[c.ids[i]], len(c.needs[i]))
+		default:
+			locs = findNear(re, s, c.needs[i])
+		}
+		for _, loc := range locs {
 			if loc[0] > 0 && isWordByte(s[loc[0]-1]) && isWordByte(s[loc[0]]) {
 				continue
 			}
@@ -73,11 +219,83 @@ func (c *concept) FindAllStringIndex(s string, n int) [][]int {
 	return out
 }
 
+// window is how far from an occurrence of its required literal a match
+// may start or end; patterns are phrases, far shorter.
+const window = 120
+
+// findNear returns the matches of re in s, searching only around the
+// occurrences of need (a literal every match contains), each window
+// widened to word boundaries so that \b means the same as in s.
+func findNear(re *regexp.Regexp, s, need string) [][]int {
+	if need == "" {
+		return re.FindAllStringIndex(s, -1)
+	}
+	var out [][]int
+	lastEnd := 0
+	for from := 0; from < len(s); {
+		k := strings.Index(s[from:], need)
+		if k < 0 {
+			break
+		}
+		at := from + k
+		lo, hi := max(lastEnd, at-window), min(len(s), at+len(need)+window)
+		// Merge the windows of occurrences that follow closely.
+		for {
+			j := strings.Index(s[min(hi, len(s)):], need)
+			if j < 0 || j > window {
+				break
+			}
+			hi = min(len(s), hi+j+len(need)+window)
+		}
+		for lo > lastEnd && isWordByte(s[lo-1]) {
+			lo--
+		}
+		for hi < len(s) && isWordByte(s[hi]) {
+			hi++
+		}
+		for _, loc := range re.FindAllStringIndex(s[lo:hi], -1) {
+			out = append(out, []int{lo + loc[0], lo + loc[1]})
+		}
+		lastEnd, from = hi, hi
+	}
+	return out
+}
+
+// findAround is findNear with the literal's occurrences already known.
+func findAround(re *regexp.Regexp, s string, at []int, need int) [][]int {
+	var out [][]int
+	lastEnd := 0
+	for k := 0; k < len(at); {
+		if at[k] < lastEnd {
+			k++
+			continue
+		}
+		lo, hi := max(lastEnd, at[k]-window), min(len(s), at[k]+need+window)
+		for k++; k < len(at) && at[k] <= hi; k++ {
+			hi = min(len(s), at[k]+need+window)
+		}
+		for lo > lastEnd && isWordByte(s[lo-1]) {
+			lo--
+		}
+		for hi < len(s) && isWordByte(s[hi]) {
+			hi++
+		}
+		for _, loc := range re.FindAllStringIndex(s[lo:hi], -1) {
+			out = append(out, []int{lo + loc[0], lo + loc[1]})
+		}
+		lastEnd = hi
+	}
+	return out
+}
+
 // prefixMatch returns the length of the longest match at the start of s,
 // 0 if none.
 func (c *concept) prefixMatch(s string) int {
 	best := 0
-	for _, re := range c.anchored {
+	for i, re := range c.anchored {
+		if c.needs[i] != "" && !strings.Contains(s[:min(len(s), 80)], c.needs[i]) {
+			continue
+		}
 		if loc := re.FindStringIndex(s); loc != nil && loc[1] > best {
 			best = loc[1]
 		}
@@ -90,7 +308,7 @@ func (c *concept) MatchString(s string) bool { return len(c.FindAllStringIndex(s
 
 type detector struct {
 	found, weak []clause
-	masks       []*regexp.Regexp
+	masks       *concept
 }
 
 type clause struct {
@@ -101,7 +319,7 @@ type clause struct {
 
 // compileConcepts turns each concept's patterns into one regexp matching
 // whole words of folded text.
-func compileConcepts(spec map[string][]string) (map[string]*concept, error) {
+func compileConcepts(spec map[string][]string, lits *literals) (map[string]*concept, error) {
 	out := make(map[string]*concept, len(spec))
 	for name, pats := range spec {
 		if strings.HasPrefix(name, "@") {
@@ -113,12 +331,7 @@ func compileConcepts(spec map[string][]string) (map[string]*concept, error) {
 		if _, err := compilePatterns(pats); err != nil {
 			return nil, fmt.Errorf("concept %q: %w", name, err)
 		}
-		c := &concept{}
-		for _, p := range pats {
-			c.alts = append(c.alts, regexp.MustCompile(`(?:`+p+`)\b`))
-			c.anchored = append(c.anchored, regexp.MustCompile(`^(?:`+p+`)\b`))
-		}
-		out[name] = c
+		out[name] = newConcept(pats, lits)
 	}
 	return out, nil
 }
@@ -139,7 +352,7 @@ func compilePatterns(pats []string) (*regexp.Regexp, error) {
 	return regexp.Compile(`\b(?:` + strings.Join(pats, "|") + `)\b`)
 }
 
-func compileDetector(spec detectorSpec, concepts map[string]*concept) (*detector, error) {
+func compileDetector(spec detectorSpec, concepts map[string]*concept, lits *literals) (*detector, error) {
 	if len(spec.Found) == 0 {
 		return nil, fmt.Errorf("no found clause")
 	}
@@ -151,12 +364,11 @@ func compileDetector(spec detectorSpec, concepts map[string]*concept) (*detector
 	if d.weak, err = compileClauses(spec.Weak, concepts); err != nil {
 		return nil, fmt.Errorf("weak: %w", err)
 	}
-	for _, m := range spec.Masks {
-		re, err := compilePatterns([]string{m})
-		if err != nil {
+	if len(spec.Masks) > 0 {
+		if _, err := compilePatterns(spec.Masks); err != nil {
 			return nil, fmt.Errorf("mask: %w", err)
 		}
-		d.masks = append(d.masks, re)
+		d.masks = newConcept(spec.Masks, lits)
 	}
 	return d, nil
 }
