@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,6 +57,31 @@ func TestAttestAndVerify(t *testing.T) {
 	if !strings.Contains(stdout, "CAE-2026-000007") {
 		t.Errorf("attest: %s", stdout)
 	}
+	// The CDC declaration: valid against the schema; missing identity
+	// fields are listed, and nothing is written.
+	full := writeJSONFile(t, filepath.Join(dir, "cands.json"), []dossier.Candidate{{ID: "042", LastName: "Vasseur", BirthName: "Vasseur",
+		FirstNames: []string{"Claire"}, BirthDate: "1990-04-12", Sex: "F", BirthCommune: "69123"}})
+	xml := filepath.Join(dir, "flux.xml")
+	exportArgs := []string{"export", "cdc", "--emitter", "ABCD1234", "--certifier", "ABCD1234", "--contract", "C-42",
+		"--certification-code", "RNCP00000", "--keys", keys, "-o", xml}
+	if code, stdout, stderr := runCmd(t, append(append(exportArgs, "--candidates", full), out+".json")...); code != exitOK {
+		t.Fatalf("export cdc: exit %d %s %s", code, stdout, stderr)
+	}
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		if b, err := exec.Command(xmllint, "--noout", "--schema", "../../cdc/testdata/flux-v2.0.0.xsd", xml).CombinedOutput(); err != nil {
+			t.Errorf("xmllint: %v\n%s", err, b)
+		}
+	}
+	os.Remove(xml)
+	incomplete := writeJSONFile(t, filepath.Join(dir, "incomplete.json"), []dossier.Candidate{{ID: "042", LastName: "Vasseur", FirstNames: []string{"Claire"}, BirthDate: "1990-04-12", Sex: "F"}})
+	code, _, stderr = runCmd(t, append(append(exportArgs, "--candidates", incomplete), out+".json")...)
+	if code != exitFail || !strings.Contains(stderr, "rien n'a été écrit") || !strings.Contains(stderr, "042") {
+		t.Errorf("export with no birth commune: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(xml); err == nil {
+		t.Error("an invalid declaration was written")
+	}
+
 	for _, f := range []string{out + ".pdf", out + ".json"} {
 		if code, stdout, _ := runCmd(t, "verify", "--keys", keys, f); code != exitOK || !strings.Contains(stdout, "valid") {
 			t.Errorf("verify %s: exit %d %s", f, code, stdout)

@@ -34,6 +34,7 @@ func commands() []command {
 		{"keygen", "crée une paire de clés de signature des attestations", runKeygen},
 		{"attest", "délivre l'attestation signée d'un candidat (PDF et JSON)", runAttest},
 		{"verify", "vérifie une attestation hors ligne : valide, altérée ou révoquée", runVerify},
+		{"export", "exporte la déclaration des titulaires à la Caisse des Dépôts (export cdc)", runExport},
 	}
 }
 
