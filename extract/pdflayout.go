@@ -603,7 +603,11 @@ func (w *layoutWalker) decode(f *pdf.Font, m *fontMetrics, raw string) string {
 			code := uint16(raw[i])<<8 | uint16(raw[i+1])
 			t, ok := m.pairText[code]
 			if !ok {
-				t = f.Encoder().Decode(raw[i : i+2])
+				if r, ok := wideRune(m.wide, code); ok {
+					t = string(r)
+				} else {
+					t = f.Encoder().Decode(raw[i : i+2])
+				}
 				m.pairText[code] = t
 			}
 			b.WriteString(t)
@@ -658,6 +662,10 @@ type fontMetrics struct {
 	// (a document is read by one goroutine).
 	byteText *[256]string
 	pairText map[uint16]string
+	// wide are the ToUnicode ranges whose ends differ beyond their last
+	// byte, which the library does not decode: gofpdf, for one, maps the
+	// whole two-byte space with "<0000> <FFFF> <0000>".
+	wide []unicodeRange
 }
 
 // cidRange gives codes lo..hi the widths ws[code-lo], or w when ws is nil.
@@ -772,6 +780,7 @@ func (m *fontMetrics) keepText(f *pdf.Font) {
 	if m.twoByte {
 		if e := f.V.Key("Encoding").Name(); e == "Identity-H" || e == "Identity-V" {
 			m.pairText = make(map[uint16]string)
+			m.wide = wideRanges(f.V.Key("ToUnicode"))
 		}
 		return
 	}
