@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,21 +9,29 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dossier-cert/dossier/extract"
 )
 
-// pdfText returns the text of a PDF laid out as on the page, one string
-// with form feeds between pages. It uses poppler's pdftotext and skips the
-// test when it is not installed. Swap this function to assert with another
-// extractor (the project's extract package): the assertions work on words.
+// pdfText returns the text of a PDF as the project's own extract package
+// reads it (the reader candidates' documents go through), one string with
+// form feeds between pages: what a sheet says must survive that reading.
+// Layout checks (margins, footers) use pdftotext -bbox below.
 func pdfText(t testing.TB, pdf []byte) string {
 	t.Helper()
-	out := pdftotext(t, pdf, "-layout")
-	// Trailing spaces depend on nothing but column widths: drop them.
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
+	text, err := extract.ReadBytes(context.Background(), pdf, extract.Limits{})
+	if err != nil {
+		t.Fatalf("extract: %v", err)
 	}
-	return strings.Join(lines, "\n")
+	pages := make([]string, len(text.Pages))
+	for i, p := range text.Pages {
+		lines := strings.Split(p.Text, "\n")
+		for j, l := range lines {
+			lines[j] = strings.TrimRight(l, " ")
+		}
+		pages[i] = strings.Join(lines, "\n")
+	}
+	return strings.Join(pages, "\f")
 }
 
 func pdftotext(t testing.TB, pdf []byte, args ...string) string {
