@@ -240,6 +240,12 @@ func DecisionsKey(session, candidate string) string {
 	return CandidateFilesPrefix(session, candidate) + "decisions.json"
 }
 
+// CandidateAttestationKey is the key of the record that names a
+// candidate's current attestation: {"number": "CAE-2026-000042"}.
+func CandidateAttestationKey(session, candidate string) string {
+	return CandidateFilesPrefix(session, candidate) + "attestation.json"
+}
+
 // ResultKey is the key of the record of a candidate's jury result.
 func ResultKey(session, candidate string) string {
 	return CandidateFilesPrefix(session, candidate) + "result.json"

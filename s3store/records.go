@@ -97,11 +97,15 @@ func (r *Records) put(ctx context.Context, key string, v any, cond func(*s3.PutO
 	if err != nil {
 		return "", err
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
+	// No HTML escaping: a record may hold signed JSON (an attestation's
+	// envelope), whose bytes must stay those that were signed.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return "", fmt.Errorf("encode: %w", err)
 	}
-	data = append(data, '\n')
+	data := buf.Bytes()
 	in := &s3.PutObjectInput{
 		Bucket:        &r.s.bucket,
 		Key:           &k,

@@ -158,9 +158,14 @@ func (s *Server) Config() s3store.Config {
 // closes the data file.
 func (s *Server) Close() error {
 	s.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Idle keep-alive connections that never carried a request count
+		// as busy for a while: give requests a moment, then close.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		err := s.http.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.http.Close()
+		}
 		if serr := <-s.done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 			err = serr
 		}

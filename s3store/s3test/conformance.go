@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,7 @@ func RunConformance(t *testing.T, newStores NewStores) {
 		{"NotFound", testNotFound},
 		{"BlobListAndDelete", testBlobListAndDelete},
 		{"RecordRoundTrip", testRecordRoundTrip},
+		{"RecordKeepsJSONBytes", testRecordKeepsJSONBytes},
 		{"CreateTwice", testCreateTwice},
 		{"CreateRace", testCreateRace},
 		{"UpdateStale", testUpdateStale},
@@ -296,6 +298,23 @@ func testRecordRoundTrip(t *testing.T, _ dossier.Blobs, r dossier.Records) {
 	var again dossier.Candidate
 	if e, err := r.Get(ctx(t), key, &again); err != nil || e != etag2 || again.Email != out.Email {
 		t.Errorf("Get after Update = %+v, %q, %v; want email and ETag %q", again, e, err, etag2)
+	}
+}
+
+// A record holding signed JSON must come back with the very bytes that
+// were signed: no HTML escaping of &, < and >.
+func testRecordKeepsJSONBytes(t *testing.T, _ dossier.Blobs, r dossier.Records) {
+	key := dossier.AttestationKey("CAE-2026-000001")
+	in := json.RawMessage(`{"certifier":"Dupont & Fils <SARL>","name":"Zoé"}`)
+	if _, err := r.Create(ctx(t), key, in); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	var out json.RawMessage
+	if _, err := r.Get(ctx(t), key, &out); err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if string(out) != string(in) {
+		t.Errorf("Get = %s, want the bytes stored: %s", out, in)
 	}
 }
 
