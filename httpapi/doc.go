@@ -1,0 +1,68 @@
+// Package httpapi serves dossier over HTTP: sessions and candidates for
+// admins, document uploads for candidates, grading sheets and decisions for
+// assessors, attestations after the jury, and the public verification of an
+// attestation by its code.
+//
+// It is a package of its own, at the top of the module, because HTTP is a
+// room of the architecture like storage or the queue: it turns requests
+// into calls on the root package's interfaces (dossier.Blobs,
+// dossier.Records, dossier.Queue) and their answers into JSON, and nothing
+// else depends on it. It is not named "http" so that it does not shadow
+// net/http in the files that use both.
+//
+// What it must not do: read, check or render documents (the workers do,
+// behind dossier.Queue), decide anything about competences (assessors do),
+// sign attestations (attest does, in the worker or the CLI), format storage
+// keys by hand (the root package lays them out), or log personal data or
+// document text: one log line per request gives its method, route pattern,
+// status, duration and the caller's role.
+//
+// # Routes
+//
+//	GET  /healthz                                   the process is alive
+//	GET  /readyz                                    storage and Redis answer (Config.PingStorage, PingRedis)
+//	GET  /login?token=…                             exchanges an emailed token for a cookie, redirects to /
+//	POST /logout                                    clears the cookie
+//	GET  /verify/{code}                             public: is the attestation with this code valid? (JSON or HTML)
+//	POST /verify                                    public: the same for an attestation PDF or signed JSON sent as the body
+//	GET  /api/v1/me                                 who the token says the caller is
+//	POST /api/v1/tokens                             admin: issue a token
+//	POST /api/v1/sessions                           admin: create a session
+//	GET  /api/v1/sessions/{session}                 the session (its deadline, its jury date)
+//	POST /api/v1/sessions/{session}/candidates      admin: import candidates (JSON array or CSV), with a report
+//	GET  /api/v1/sessions/{session}/candidates      admin: all; assessor: those assigned
+//	POST /api/v1/sessions/{session}/attestations    admin: issue the session's attestations (queued)
+//	     /api/v1/sessions/{session}/candidates/{candidate}
+//	GET    (root)                                   the candidate's record
+//	GET    /assessors                               admin: who assesses the candidate
+//	PUT    /assessors                               admin: set them, {"assessors":[…]}
+//	PUT    /documents/{modality}                    candidate, admin: upload (raw body or multipart "file")
+//	POST   /documents/{modality}/upload-url         candidate, admin: a presigned PUT straight to storage
+//	POST   /documents/{modality}/complete           candidate, admin: record a presigned upload
+//	GET    /documents/{modality}                    the document's state record (state, error, findings)
+//	GET    /documents/{modality}/sheet.pdf          assessor, admin: the grading sheet, once ready
+//	GET    /decisions                               assessor, admin: the decision sheet
+//	PUT    /decisions                               assessor, admin: record decisions; "submitted": true locks them
+//	POST   /decisions/reopen                        admin: unlock submitted decisions
+//	GET    /attestation.pdf                         the candidate's attestation, once issued
+//
+// # Access
+//
+// Every /api/ route needs a token (see IssueToken) sent as
+// "Authorization: Bearer <token>" or, after GET /login, in the HttpOnly
+// cookie CookieName. A token names a role, a subject and, optionally, a
+// session it is confined to. Candidates (subject: their candidate number,
+// session required) reach only their own documents, record and
+// attestation; assessors (subject: their name) reach the candidates whose
+// assignment lists them; admins reach everything, within their session if
+// their token names one. A role that may never call a route gets 403; a
+// candidate or session the caller may not see gets 404, as if it did not
+// exist, so that ids cannot be probed.
+//
+// # Errors
+//
+// Every error is {"error":{"code":…,"message":…}}: the code is one of the
+// dossier error codes, the message is French and safe to show, and the
+// status comes from one table (errors.go). Internal errors say nothing
+// more than that; their detail goes to the log line of the request.
+package httpapi

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Paris, wherever the server runs
+)
+
+// What people read is in French: dates in Paris time, sizes in Mo and Ko,
+// durations in words.
+
+// paris is the time zone dates are shown in.
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// durationFR writes a duration for people: "15 minutes", "2 heures".
+func durationFR(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "heure")
+	case d >= time.Minute:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return plural(int(d/time.Second), "seconde")
+}
+
+func plural(n int, unit string) string {
+	if n > 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
+}
+
+// humanBytes writes a size the French way: "20 Mo", "1,5 Mo", "512 Ko".
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d octets", n)
+}

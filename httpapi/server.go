@@ -1,0 +1,402 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/attest"
+	"github.com/dossier-cert/dossier/extract"
+)
+
+// Config is what a Server needs. Required fields say so; every other field
+// documents its zero value.
+type Config struct {
+	// Blobs and Records are the storage (s3store). Required.
+	Blobs   dossier.Blobs
+	Records dossier.Records
+	// Queue hands uploaded documents and attestation runs to the workers
+	// (worker.Client). Required.
+	Queue dossier.Queue
+
+	// TokenSecrets sign and check tokens: the first signs, any checks,
+	// so that a secret can be rotated (see IssueToken). Each at least
+	// MinSecretSize bytes. Required.
+	TokenSecrets [][]byte
+	// TokenTTL is how long a token issued by POST /api/v1/tokens lasts
+	// when the request does not say. Zero: 14 days, long enough for a
+	// link emailed to a candidate before the deadline.
+	TokenTTL time.Duration
+	// MaxTokenTTL is the longest validity POST /api/v1/tokens grants.
+	// Zero: 180 days.
+	MaxTokenTTL time.Duration
+	// InsecureCookies drops the Secure attribute of the login cookie, for
+	// development over plain HTTP on another host than localhost. False:
+	// the cookie travels only over HTTPS (and http://localhost, which
+	// browsers treat as secure).
+	InsecureCookies bool
+
+	// Keys are the public keys /verify trusts (attest.LoadPublicKeys).
+	// Empty: /verify answers 503, as the service cannot check anything.
+	Keys attest.KeyRing
+
+	// Referentiel gives the written modalities documents may be uploaded
+	// for, and the competences, blocs and questionnaires decisions may
+	// name. Nil: modalities E1 and E5, and decisions checked against
+	// Competences only.
+	Referentiel *dossier.Referentiel
+	// Competences are the competence codes decisions may name, when there
+	// is no Referentiel. Nil: the Referentiel's; with neither, any code.
+	Competences []string
+
+	// MaxUploadBytes is the largest document accepted. Zero:
+	// extract.DefaultMaxBytes (20 MB), the largest the workers read.
+	MaxUploadBytes int64
+	// MaxImportBytes is the largest candidate import (CSV or JSON). Zero:
+	// 5 MB.
+	MaxImportBytes int64
+	// PresignTTL is how long a presigned upload URL stays valid. Zero: 15
+	// minutes.
+	PresignTTL time.Duration
+	// TempDir is where uploads are spooled while they are hashed and
+	// sniffed. Empty: os.TempDir().
+	TempDir string
+
+	// PingStorage and PingRedis are the checks of GET /readyz
+	// (s3store.Store.Ping, a Redis PING). Nil: not checked.
+	PingStorage func(context.Context) error
+	PingRedis   func(context.Context) error
+	// ReadyTimeout bounds each readiness check. Zero: 3 seconds.
+	ReadyTimeout time.Duration
+
+	// Logger gets one line per request. Nil: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of decisions, uploads and token expiry. Nil:
+	// time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Config.
+const (
+	DefaultTokenTTL       = 14 * 24 * time.Hour
+	DefaultMaxTokenTTL    = 180 * 24 * time.Hour
+	DefaultPresignTTL     = 15 * time.Minute
+	DefaultMaxImportBytes = 5 << 20
+	DefaultReadyTimeout   = 3 * time.Second
+)
+
+// defaultWritten are the written modalities without a referentiel.
+var defaultWritten = []string{"E1", "E5"}
+
+// Server is the HTTP API. Its Handler is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+	csrf    *http.CrossOriginProtection
+
+	written        []string        // written modalities, in order
+	competences    map[string]bool // nil: not checked
+	blocs          map[string]bool // nil: not checked
+	questionnaires map[int]bool    // nil: 1–12
+}
+
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Blobs == nil || cfg.Records == nil:
+		return nil, errors.New("httpapi: no storage (Config.Blobs, Config.Records)")
+	case cfg.Queue == nil:
+		return nil, errors.New("httpapi: no queue (Config.Queue)")
+	case len(cfg.TokenSecrets) == 0:
+		return nil, errors.New("httpapi: no token secret (Config.TokenSecrets)")
+	}
+	for i, sec := range cfg.TokenSecrets {
+		if len(sec) < MinSecretSize {
+			return nil, fmt.Errorf("httpapi: token secret %d has %d bytes, want at least %d", i, len(sec), MinSecretSize)
+		}
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxTokenTTL <= 0 {
+		cfg.MaxTokenTTL = DefaultMaxTokenTTL
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = extract.DefaultMaxBytes
+	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if cfg.PresignTTL <= 0 {
+		cfg.PresignTTL = DefaultPresignTTL
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	s.written = defaultWritten
+	if ref := cfg.Referentiel; ref != nil {
+		s.written = nil
+		s.competences, s.blocs, s.questionnaires = map[string]bool{}, map[string]bool{}, map[int]bool{}
+		for _, m := range ref.Modalities {
+			if m.Written {
+				s.written = append(s.written, m.Code)
+			}
+		}
+		for _, c := range ref.Competences {
+			s.competences[c.Code] = true
+		}
+		for _, b := range ref.Blocs {
+			s.blocs[b.Code] = true
+		}
+		for _, q := range ref.Questionnaires {
+			s.questionnaires[q.ID] = true
+		}
+		if len(ref.Questionnaires) == 0 {
+			s.questionnaires = nil
+		}
+	}
+	if cfg.Competences != nil {
+		s.competences = map[string]bool{}
+		for _, c := range cfg.Competences {
+			s.competences[c] = true
+		}
+	}
+	s.routes()
+	s.handler = http.HandlerFunc(s.serve)
+	return s, nil
+}
+
+// Handler returns the API's handler, to serve as is or to mount beside
+// web pages and metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
+
+// The roles allowed on each route.
+var (
+	adminOnly = []Role{RoleAdmin}
+	staff     = []Role{RoleAssessor, RoleAdmin}
+	uploaders = []Role{RoleCandidate, RoleAdmin}
+	everyone  = []Role{RoleCandidate, RoleAssessor, RoleAdmin}
+)
+
+// The paths routes share.
+const (
+	candidatePath = "/api/v1/sessions/{session}/candidates/{candidate}"
+	documentPath  = candidatePath + "/documents/{modality}"
+	decisionsPath = candidatePath + "/decisions"
+)
+
+// routes is the table of every route: pattern, who may call it, handler.
+func (s *Server) routes() {
+	s.public("GET /healthz", s.healthz)
+	s.public("GET /readyz", s.readyz)
+	s.public("GET /login", s.login)
+	s.public("POST /logout", s.logout)
+	s.public("GET /verify/{code}", s.verifyCode)
+	s.public("POST /verify", s.verifyFile)
+
+	s.api("GET /api/v1/me", everyone, s.me)
+	s.api("POST /api/v1/tokens", adminOnly, s.issueToken)
+
+	s.api("POST /api/v1/sessions", adminOnly, s.createSession)
+	s.api("GET /api/v1/sessions/{session}", everyone, s.getSession)
+	s.api("POST /api/v1/sessions/{session}/candidates", adminOnly, s.importCandidates)
+	s.api("GET /api/v1/sessions/{session}/candidates", staff, s.listCandidates)
+	s.api("POST /api/v1/sessions/{session}/attestations", adminOnly, s.issueAttestations)
+
+	s.api("GET "+candidatePath, everyone, s.getCandidate)
+	s.api("GET "+candidatePath+"/assessors", adminOnly, s.getAssessors)
+	s.api("PUT "+candidatePath+"/assessors", adminOnly, s.putAssessors)
+
+	s.api("PUT "+documentPath, uploaders, s.uploadDocument)
+	s.api("POST "+documentPath+"/upload-url", uploaders, s.presignUpload)
+	s.api("POST "+documentPath+"/complete", uploaders, s.completeUpload)
+	s.api("GET "+documentPath, everyone, s.getDocument)
+	s.api("GET "+documentPath+"/sheet.pdf", staff, s.getSheet)
+
+	s.api("GET "+decisionsPath, staff, s.getDecisions)
+	s.api("PUT "+decisionsPath, staff, s.putDecisions)
+	s.api("POST "+decisionsPath+"/reopen", adminOnly, s.reopenDecisions)
+
+	s.api("GET "+candidatePath+"/attestation.pdf", everyone, s.getAttestationPDF)
+}
+
+// public registers a route anyone may call.
+func (s *Server) public(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// requestLog is what a handler adds to its request's log line.
+type requestLog struct {
+	role   Role
+	status int // set by fail, for when nothing is written
+	err    error
+}
+
+type logKey struct{}
+
+func noteRole(r *http.Request, role Role) {
+	if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+		l.role = role
+	}
+}
+
+func noteError(r *http.Request, status int, err error) {
+	if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+		l.status, l.err = status, err
+	}
+}
+
+// serve is the handler: headers every answer carries, the routes, JSON for
+// unknown routes, panics caught, and one log line.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rl := &requestLog{}
+	r = r.WithContext(context.WithValue(r.Context(), logKey{}, rl))
+	sw := &statusWriter{ResponseWriter: w}
+	h := sw.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	route := ""
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err := fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			if sw.status == 0 {
+				s.fail(sw, r, err)
+			} else {
+				noteError(r, sw.status, err)
+			}
+		}
+		if route == "" {
+			route = r.Pattern
+		}
+		s.logRequest(r, route, sw, rl, time.Since(start))
+	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// No route: let the mux say which status (404, 405 with Allow,
+		// or a redirect to the clean path), and answer errors as JSON.
+		route = "unmatched"
+		h, _ := s.mux.Handler(r)
+		h.ServeHTTP(&unmatchedWriter{statusWriter: sw, r: r}, r)
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+func (s *Server) logRequest(r *http.Request, route string, sw *statusWriter, rl *requestLog, d time.Duration) {
+	status := sw.status
+	if status == 0 {
+		status = rl.status
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		level = slog.LevelError
+	case status >= 500:
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+		slog.Int64("bytes", sw.bytes),
+	}
+	if rl.role != "" {
+		attrs = append(attrs, slog.String("role", string(rl.role)))
+	}
+	if rl.err != nil && status >= 500 {
+		// Errors from below (storage, queue, panics) name keys and
+		// causes, never document text; a client's own mistakes are in the
+		// status and need no detail.
+		attrs = append(attrs, slog.String("error", rl.err.Error()))
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// statusWriter remembers the status and counts the bytes of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// unmatchedWriter turns the mux's plain-text errors into JSON ones.
+type unmatchedWriter struct {
+	*statusWriter
+	r       *http.Request
+	swallow bool
+}
+
+func (w *unmatchedWriter) WriteHeader(code int) {
+	if code < 400 {
+		w.statusWriter.WriteHeader(code)
+		return
+	}
+	w.swallow = true
+	w.Header().Del("Content-Type")
+	w.Header().Del("Content-Length")
+	body := errorBody{errorDetail{Code: dossier.ENotFound, Message: "Adresse inconnue."}}
+	if code == http.StatusMethodNotAllowed {
+		body.Error = errorDetail{Code: dossier.EInvalid,
+			Message: fmt.Sprintf("Méthode %s non permise à cette adresse.", w.r.Method)}
+	} else {
+		code = http.StatusNotFound
+	}
+	writeJSON(w.statusWriter, code, body)
+}
+
+func (w *unmatchedWriter) Write(p []byte) (int, error) {
+	if w.swallow {
+		return len(p), nil
+	}
+	return w.statusWriter.Write(p)
+}
