@@ -14,5 +14,12 @@
 // binary, re-executed. A program that extracts PDFs must call RunChild at
 // the top of main (and of TestMain in tests).
 //
+// When ledongthuc/pdf cannot open a file (a damaged cross-reference table,
+// AES-256 or crypt-filter encryption with an empty user password, streams
+// it cannot parse), a repair stage (repair.go, the only home of
+// github.com/pdfcpu/pdfcpu) rewrites the document as a plain PDF in memory,
+// still inside the child, and ledongthuc reads that. A document that needs
+// a real password stays encrypted; a scan stays no_text_layer.
+//
 // extract does not interpret the text: grading does.
 package extract

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/dossier-cert/dossier"
 	"github.com/ledongthuc/pdf"
@@ -13,7 +14,9 @@ import (
 
 // pdfPages reads the text of a PDF, page by page. It runs inside the child
 // process: it may still loop or exhaust memory inside the library, which
-// the parent bounds, but it never lets a panic escape.
+// the parent bounds, but it never lets a panic escape. When ledongthuc
+// cannot read the document, or reads no text and fails on pages, the
+// repair stage rewrites it and ledongthuc reads that (see repair.go).
 func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
 	defer func() {
 		if x := recover(); x != nil {
@@ -21,19 +24,75 @@ func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
 		}
 	}()
 	data = fixHeader(data)
-	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	var suspect bool
+	if xrefCycle(data) {
+		err = errCorrupt(errors.New("pdf: cross-reference sections form a cycle"))
+	} else {
+		pages, suspect, err = readPages(data, maxPages)
+	}
+	if !worthRepair(pages, suspect, err) {
+		return pages, err
+	}
+	return repairPages(data, maxPages, pages, err)
+}
+
+// openBudget bounds pdf.NewReader, which only reads the cross-reference
+// table: it takes milliseconds, except on /Prev cycles, where it never
+// returns. The repair stage gets the rest of the time.
+const openBudget = 2 * time.Second
+
+// errOpenTooLong is an open that overran openBudget.
+var errOpenTooLong = errors.New("no answer: the cross-reference table loops")
+
+// openPDF opens data with ledongthuc within openBudget. A goroutine that
+// loops is left behind: the child exits when it has answered.
+func openPDF(data []byte) (*pdf.Reader, error) {
+	type opened struct {
+		r   *pdf.Reader
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		defer func() {
+			if x := recover(); x != nil {
+				done <- opened{nil, fmt.Errorf("panic: %v", x)}
+			}
+		}()
+		r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+		done <- opened{r, err}
+	}()
+	t := time.NewTimer(openBudget)
+	defer t.Stop()
+	select {
+	case o := <-done:
+		return o.r, o.err
+	case <-t.C:
+		return nil, errOpenTooLong
+	}
+}
+
+// readPages reads the text of each page with ledongthuc and the layout
+// walker. A reading is suspect when pages failed or when they declare
+// fonts: a document that should have text.
+func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			pages, suspect, err = nil, false, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
+		}
+	}()
+	r, err := openPDF(data)
 	if err != nil {
 		if isEncryptionError(err) {
-			return nil, errEncrypted()
+			return nil, false, errEncrypted()
 		}
-		return nil, errCorrupt(fmt.Errorf("pdf: open: %w", err))
+		return nil, false, errCorrupt(fmt.Errorf("pdf: open: %w", err))
 	}
 	leaves, err := pageTree(r, maxPages)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(leaves) == 0 {
-		return nil, errEmpty()
+		return nil, false, errEmpty()
 	}
 	fonts := make(fontCache)
 	failed := 0
@@ -49,9 +108,9 @@ func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
 		pages = append(pages, dossier.Page{Number: i + 1, Text: text})
 	}
 	if failed == len(leaves) {
-		return nil, errCorrupt(fmt.Errorf("pdf: every page failed: %w", firstErr))
+		return nil, true, errCorrupt(fmt.Errorf("pdf: every page failed: %w", firstErr))
 	}
-	return pages, nil
+	return pages, failed > 0 || len(fonts) > 0, nil
 }
 
 // fixHeader makes the header what the library insists on, without moving
