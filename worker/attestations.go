@@ -1,0 +1,532 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/attest"
+	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/templates"
+)
+
+// AttestationRef is the record at dossier.CandidateAttestationKey. Number
+// always names an attestation that is issued: signed, stored, printed and
+// findable by its code (the API reads only that field). The one being
+// issued, if any, is in Claim.
+type AttestationRef struct {
+	// Number, Code, Kind and IssuedAt are those of the candidate's current
+	// attestation. Empty until the first is issued.
+	Number   string                  `json:"number,omitempty"`
+	Code     string                  `json:"code,omitempty"`
+	Kind     dossier.AttestationKind `json:"kind,omitempty"`
+	IssuedAt time.Time               `json:"issued_at,omitzero"`
+	// Fingerprint is a digest of what the current attestation states
+	// (outcome, validated blocs, identity, session and jury date): the
+	// same fingerprint, the same attestation.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Previous is the number of the attestation the current one
+	// superseded, and revoked.
+	Previous string `json:"previous,omitempty"`
+	// Claim is the attestation being issued, from the moment a worker
+	// claims the candidate until the attestation is issued and becomes
+	// the current one.
+	Claim *AttestationClaim `json:"claim,omitempty"`
+}
+
+// AttestationClaim is an attestation being issued.
+type AttestationClaim struct {
+	// Fingerprint is that of the result being attested.
+	Fingerprint string `json:"fingerprint"`
+	// Attestation is the attestation, once numbered; kept so that a retry
+	// finishes exactly it: same number, code and date.
+	Attestation *dossier.Attestation `json:"attestation,omitempty"`
+}
+
+// CodeRecord is the record at dossier.VerificationCodeKey: the attestation
+// a verification code leads to (the latest, when one supersedes another
+// and keeps its code).
+type CodeRecord struct {
+	Number string `json:"number"`
+}
+
+// AttestationRun is the record at AttestationRunKey: how the last
+// attestation run of a session went, for the admin who asked for it.
+type AttestationRun struct {
+	Session string `json:"session"`
+	// State is "running", then "done", "retrying" (a transient failure;
+	// it will run again) or "failed" (Error says why).
+	State      string    `json:"state"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// Issued are the numbers issued by this run.
+	Issued []string `json:"issued,omitempty"`
+	// Unchanged counts the candidates whose attestation was already issued
+	// for their result.
+	Unchanged int `json:"unchanged"`
+	// NotSubmitted are the candidates whose decisions are not submitted;
+	// Incomplete those whose result is incomplet.
+	NotSubmitted []string `json:"not_submitted,omitempty"`
+	Incomplete   []string `json:"incomplete,omitempty"`
+	// Problems are the candidates for whom nothing could be issued, and
+	// why; the others were issued all the same.
+	Problems []CandidateProblem `json:"problems,omitempty"`
+	Error    *dossier.Error     `json:"error,omitempty"`
+}
+
+// CandidateProblem says why a candidate got no attestation.
+type CandidateProblem struct {
+	Candidate string `json:"candidate"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+}
+
+// sequence is the record at SequenceKey.
+type sequence struct {
+	Last int `json:"last"`
+}
+
+// problem is a failure for one candidate that no retry can change: it is
+// listed in the run's Problems, and the run goes on.
+type problem struct{ err *dossier.Error }
+
+func (p *problem) Error() string { return p.err.Error() }
+func (p *problem) Unwrap() error { return p.err }
+
+func candidateProblem(err error) error {
+	var de *dossier.Error
+	if !errors.As(err, &de) {
+		de = &dossier.Error{Code: dossier.EInternal, Message: dossier.ErrorMessage(err), Err: err}
+	}
+	return &problem{err: de}
+}
+
+// errClaimLost: another worker changed the candidate's claim; read it
+// again.
+var errClaimLost = errors.New("attestation claim changed")
+
+// IssueAttestations is the handler of TypeSessionAttestations: for each
+// candidate of the session whose decisions are submitted, it applies the
+// jury rules (grading.Decide), stores the Result at dossier.ResultKey and,
+// unless the outcome is incomplet, issues the attestation (or relevé de
+// décisions): numbered from a counter record, signed, printed, findable by
+// its verification code, named by dossier.CandidateAttestationKey.
+//
+// It is idempotent: a candidate whose attestation states the same result
+// is skipped; one whose result changed gets a new attestation that
+// supersedes the old one (same code) and revokes it. What it did is
+// recorded at AttestationRunKey. A problem with one candidate's data is
+// listed there and does not stop the others; a session that cannot be
+// issued at all (unknown, no jury date, no signing key) fails without
+// retrying; storage failures are retried, and a retry resumes.
+func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error {
+	start := time.Now()
+	var pl AttestationsPayload
+	if err := decodePayload(t, &pl); err != nil {
+		p.log.Error("task", "type", t.Type(), "outcome", "invalid", "error", err)
+		return err
+	}
+	n, last := attempt(ctx)
+	run := &AttestationRun{Session: pl.Session, State: "running", StartedAt: p.now().UTC()}
+	err := setRecord(ctx, p.records, AttestationRunKey(pl.Session), *run)
+	if err == nil {
+		err = p.attestations(ctx, pl.Session, run)
+	}
+
+	level := slog.LevelInfo
+	run.FinishedAt = p.now().UTC()
+	var de *dossier.Error
+	switch {
+	case err == nil:
+		run.State = "done"
+	case errors.Is(err, asynq.SkipRetry) && errors.As(err, &de):
+		run.State, run.Error, level = "failed", &dossier.Error{Code: de.Code, Message: de.Message}, slog.LevelError
+	case last && !errors.Is(ctx.Err(), context.Canceled):
+		run.State, level = "failed", slog.LevelError
+		run.Error = &dossier.Error{Code: dossier.EUnavailable,
+			Message: "La génération des attestations a échoué après plusieurs tentatives (stockage indisponible ou délai dépassé) ; relancez-la. Les attestations déjà délivrées sont conservées."}
+	default:
+		run.State, level = "retrying", slog.LevelWarn
+		run.Error = &dossier.Error{Code: dossier.EUnavailable,
+			Message: "La génération des attestations a été interrompue par une erreur technique ; elle reprendra d'elle-même."}
+	}
+	wctx, cancel := detached(ctx)
+	if werr := setRecord(wctx, p.records, AttestationRunKey(pl.Session), *run); werr != nil {
+		level = slog.LevelError
+		if err == nil {
+			err = fmt.Errorf("record attestation run: %w", werr)
+			run.State = "retrying"
+		}
+	}
+	cancel()
+
+	attrs := []slog.Attr{
+		slog.String("type", t.Type()), slog.String("session", pl.Session),
+		slog.String("outcome", run.State), slog.Duration("duration", time.Since(start)), slog.Int("attempt", n),
+		slog.Int("issued", len(run.Issued)), slog.Int("unchanged", run.Unchanged),
+		slog.Int("problems", len(run.Problems)),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	p.log.LogAttrs(context.WithoutCancel(ctx), level, "task", attrs...)
+	return err
+}
+
+// runFailure makes e end the whole run without retrying.
+func runFailure(e *dossier.Error) error { return fmt.Errorf("%w: %w", e, asynq.SkipRetry) }
+
+func (p *Processor) attestations(ctx context.Context, session string, run *AttestationRun) error {
+	if len(p.key) == 0 {
+		return runFailure(dossier.Errorf(dossier.EUnavailable,
+			"Aucune clé de signature n'est configurée sur le service de traitement : les attestations ne peuvent pas être délivrées."))
+	}
+	if p.certifier == "" || p.verifyBase == "" {
+		return runFailure(dossier.Errorf(dossier.EUnavailable,
+			"Le nom de l'organisme certificateur ou l'adresse de vérification n'est pas configuré sur le service de traitement : les attestations ne peuvent pas être délivrées."))
+	}
+	var sess dossier.Session
+	if _, err := p.records.Get(ctx, dossier.SessionKey(session), &sess); err != nil {
+		if errors.Is(err, dossier.ErrNotFound) {
+			return runFailure(dossier.Errorf(dossier.ENotFound, "La session %s n'existe pas.", session))
+		}
+		return fmt.Errorf("read session: %w", err)
+	}
+	if sess.ID == "" {
+		sess.ID = session
+	}
+	if sess.JuryDate.IsZero() {
+		return runFailure(dossier.Errorf(dossier.EInvalid,
+			"La date du jury de la session %s n'est pas renseignée : renseignez-la, puis relancez la génération des attestations.", session))
+	}
+	keys, err := p.records.List(ctx, dossier.CandidatesPrefix(session))
+	if err != nil {
+		return fmt.Errorf("list candidates: %w", err)
+	}
+	for _, key := range keys {
+		id := candidateID(session, key)
+		if id == "" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := p.candidate(ctx, sess, id, run)
+		var pb *problem
+		if errors.As(err, &pb) {
+			run.Problems = append(run.Problems, CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
+			p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("candidate %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// candidate decides one candidate's result and issues their attestation.
+func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id string, run *AttestationRun) error {
+	var sheet dossier.DecisionSheet
+	if _, err := p.records.Get(ctx, dossier.DecisionsKey(sess.ID, id), &sheet); err != nil && !errors.Is(err, dossier.ErrNotFound) {
+		return fmt.Errorf("read decisions: %w", err)
+	}
+	if !sheet.Submitted {
+		run.NotSubmitted = append(run.NotSubmitted, id)
+		return nil
+	}
+	var cand dossier.Candidate
+	if _, err := p.records.Get(ctx, dossier.CandidateKey(sess.ID, id), &cand); err != nil {
+		if errors.Is(err, dossier.ErrNotFound) {
+			return nil // deleted since listed
+		}
+		return fmt.Errorf("read candidate: %w", err)
+	}
+	if cand.ID == "" {
+		cand.ID = id
+	}
+	res, err := grading.Decide(&p.ref.Referentiel, dossier.JuryInput{
+		Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior})
+	if err != nil {
+		return candidateProblem(err)
+	}
+	if err := setRecord(ctx, p.records, dossier.ResultKey(sess.ID, id), res); err != nil {
+		return fmt.Errorf("store result: %w", err)
+	}
+	if res.Outcome == dossier.OutcomeIncomplete {
+		run.Incomplete = append(run.Incomplete, id)
+		return nil
+	}
+	return p.issue(ctx, sess, cand, res, run)
+}
+
+// issue makes sure the candidate's current attestation states res.
+//
+// The candidate's AttestationRef is claimed first (a conditional write), so
+// that of two workers on one candidate only one issues; the attestation is
+// then built with a number drawn from the counter and kept in the claim,
+// and every later step (sign, print, store, code, revocation) is a write
+// that a retry can repeat. A claim left by an interrupted run is finished
+// as it was started, then superseded if the result has changed since.
+func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, run *AttestationRun) error {
+	fp := fingerprint(sess, cand, res)
+	key := dossier.CandidateAttestationKey(sess.ID, cand.ID)
+	for range 10 {
+		var ref AttestationRef
+		etag, err := p.records.Get(ctx, key, &ref)
+		if err != nil && !errors.Is(err, dossier.ErrNotFound) {
+			return fmt.Errorf("read attestation pointer: %w", err)
+		}
+		switch c := ref.Claim; {
+		case c == nil && ref.Number != "" && ref.Fingerprint == fp:
+			run.Unchanged++
+			return nil
+		case c != nil && c.Attestation != nil:
+			// Numbered: finish it below, whatever result it states.
+		case c != nil && c.Fingerprint == fp:
+			// Claimed for this result, no number yet: draw one below.
+		default:
+			// Claim it: no claim, or one for another result that was
+			// never numbered (nothing of it was published).
+			ref.Claim = &AttestationClaim{Fingerprint: fp}
+			if etag == "" {
+				_, err = p.records.Create(ctx, key, ref)
+			} else {
+				_, err = p.records.Update(ctx, key, ref, etag)
+			}
+			if errors.Is(err, dossier.ErrExists) || errors.Is(err, dossier.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("claim attestation: %w", err)
+			}
+		}
+		claim := ref.Claim
+		if claim.Attestation == nil {
+			claim, err = p.number(ctx, sess, cand, res, ref, key)
+			if errors.Is(err, errClaimLost) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		mine, err := p.publish(ctx, *claim.Attestation, claim.Fingerprint, key)
+		if errors.Is(err, errClaimLost) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if mine {
+			run.Issued = append(run.Issued, claim.Attestation.Number)
+		} else if claim.Fingerprint == fp {
+			run.Unchanged++ // another run issued it at the same time
+		}
+		if claim.Fingerprint == fp {
+			return nil
+		}
+		// An interrupted run's attestation is out; now supersede it.
+	}
+	return fmt.Errorf("issue attestation: other workers keep changing it: %w", dossier.ErrConflict)
+}
+
+// number builds the attestation of ref's claim, superseding ref's current
+// one, with a number drawn from the counter, and records it in the claim.
+// If another worker recorded one first, that one is returned: the number
+// drawn here is left unused.
+func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, ref AttestationRef, key string) (*AttestationClaim, error) {
+	var prev *dossier.Attestation
+	if ref.Number != "" {
+		a, err := p.readAttestation(ctx, ref.Number)
+		switch {
+		case errors.Is(err, dossier.ErrNotFound):
+			// Gone from storage: issue afresh (a new code); the old
+			// number is still revoked.
+		case err != nil:
+			return nil, err
+		default:
+			prev = &a
+		}
+	}
+	issued := p.now().UTC().Truncate(time.Second)
+	opts := attest.Options{
+		Certifier: p.certifier, VerifyBase: p.verifyBase, Session: sess.ID, JuryDate: sess.JuryDate,
+		IssuedAt: issued, Prefix: p.prefix, Year: issued.Year(), Sequence: 1, Supersedes: prev,
+	}
+	// Check everything but the number before drawing one: a candidate
+	// whose data cannot make an attestation must not use up numbers. The
+	// trial number must differ from the superseded one's.
+	if prev != nil {
+		if n, _ := attest.FormatNumber(p.prefix, issued.Year(), 1); n == prev.Number {
+			opts.Sequence = 2
+		}
+	}
+	if _, err := attest.New(&p.ref.Referentiel, res, cand, opts); err != nil {
+		return nil, candidateProblem(err)
+	}
+	seq, err := p.nextSequence(ctx, p.prefix, issued.Year())
+	if err != nil {
+		return nil, err
+	}
+	opts.Sequence = seq
+	a, err := attest.New(&p.ref.Referentiel, res, cand, opts)
+	if err != nil {
+		return nil, candidateProblem(err)
+	}
+	if a.Supersedes == "" {
+		a.Supersedes = ref.Number
+	}
+	fp := ref.Claim.Fingerprint
+	v, err := dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+		switch {
+		case v.Claim == nil || v.Claim.Fingerprint != fp || v.Number != ref.Number:
+			return errClaimLost
+		case v.Claim.Attestation == nil:
+			v.Claim.Attestation = &a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.Claim, nil
+}
+
+// publish signs, prints and stores the attestation a, claimed for the
+// result fp at key, points its code at it, revokes the one it supersedes,
+// and makes it the candidate's current attestation; mine reports whether
+// this call did that last step rather than another worker. Every step
+// can be repeated.
+func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key string) (mine bool, err error) {
+	if err := p.runHook(ctx, "issue"); err != nil {
+		return false, err
+	}
+	signed, err := attest.Sign(a, p.key)
+	if err != nil {
+		return false, candidateProblem(err)
+	}
+	// An attestation is written once: if a number's signed JSON is
+	// stored (by an earlier attempt, maybe with another key since), that
+	// is the attestation, and its PDF carries it.
+	_, err = p.records.Create(ctx, dossier.AttestationKey(a.Number), json.RawMessage(signed))
+	if errors.Is(err, dossier.ErrExists) {
+		var stored json.RawMessage
+		if _, err = p.records.Get(ctx, dossier.AttestationKey(a.Number), &stored); err == nil {
+			signed = stored
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("store attestation: %w", err)
+	}
+	var pdf bytes.Buffer
+	if err := templates.RenderAttestation(&pdf, a, signed); err != nil {
+		return false, candidateProblem(err)
+	}
+	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), "application/pdf"); err != nil {
+		return false, fmt.Errorf("store attestation PDF: %w", err)
+	}
+	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), CodeRecord{Number: a.Number}); err != nil {
+		return false, fmt.Errorf("store verification code: %w", err)
+	}
+	if a.Supersedes != "" {
+		_, err := p.records.Create(ctx, dossier.RevocationKey(a.Supersedes), dossier.Revocation{
+			Number: a.Supersedes, Reason: "Remplacée par l'attestation " + a.Number + ".", Date: a.IssuedAt})
+		if err != nil && !errors.Is(err, dossier.ErrExists) {
+			return false, fmt.Errorf("revoke %s: %w", a.Supersedes, err)
+		}
+	}
+	_, err = dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+		mine = false
+		switch {
+		case v.Number == a.Number && v.Claim == nil:
+			return errAlreadyIssued // another worker finished it
+		case v.Claim == nil || v.Claim.Attestation == nil || v.Claim.Attestation.Number != a.Number:
+			return errClaimLost
+		}
+		*v = AttestationRef{Number: a.Number, Code: a.Code, Kind: a.Kind, IssuedAt: a.IssuedAt,
+			Fingerprint: fp, Previous: a.Supersedes}
+		mine = true
+		return nil
+	})
+	if errors.Is(err, errAlreadyIssued) {
+		return false, nil
+	}
+	return mine, err
+}
+
+// errAlreadyIssued: another worker made the attestation current first.
+var errAlreadyIssued = errors.New("attestation already issued")
+
+// readAttestation reads a stored attestation from its signed JSON.
+func (p *Processor) readAttestation(ctx context.Context, number string) (dossier.Attestation, error) {
+	var env struct {
+		Attestation dossier.Attestation `json:"attestation"`
+	}
+	if _, err := p.records.Get(ctx, dossier.AttestationKey(number), &env); err != nil {
+		return dossier.Attestation{}, fmt.Errorf("read attestation %s: %w", number, err)
+	}
+	return env.Attestation, nil
+}
+
+// nextSequence draws the next attestation number for prefix and year from
+// the counter record: every number is handed out by one successful
+// conditional write, so two workers never get the same. A write whose
+// outcome is unknown (a timeout) can leave a number unused, never reuse
+// one.
+func (p *Processor) nextSequence(ctx context.Context, prefix string, year int) (int, error) {
+	key := SequenceKey(prefix, year)
+	for range 5 {
+		s, err := dossier.Modify(ctx, p.records, key, func(s *sequence) error { s.Last++; return nil })
+		if err == nil {
+			return s.Last, nil
+		}
+		if !errors.Is(err, dossier.ErrNotFound) {
+			return 0, fmt.Errorf("draw attestation number: %w", err)
+		}
+		_, err = p.records.Create(ctx, key, sequence{Last: 1})
+		if err == nil {
+			return 1, nil
+		}
+		if !errors.Is(err, dossier.ErrExists) {
+			return 0, fmt.Errorf("draw attestation number: %w", err)
+		}
+	}
+	return 0, fmt.Errorf("draw attestation number: %w", dossier.ErrConflict)
+}
+
+// fingerprint digests what an attestation of res states.
+func fingerprint(sess dossier.Session, cand dossier.Candidate, res dossier.Result) string {
+	type bloc struct {
+		Bloc        string    `json:"bloc"`
+		CarriedOver bool      `json:"carried_over"`
+		Date        time.Time `json:"date"`
+		Session     string    `json:"session"`
+	}
+	in := struct {
+		Outcome    dossier.Outcome `json:"outcome"`
+		Blocs      []bloc          `json:"blocs"`
+		FirstNames []string        `json:"first_names"`
+		LastName   string          `json:"last_name"`
+		BirthName  string          `json:"birth_name"`
+		BirthDate  string          `json:"birth_date"`
+		Session    string          `json:"session"`
+		JuryDate   string          `json:"jury_date"`
+	}{res.Outcome, nil, cand.FirstNames, cand.LastName, cand.BirthName, cand.BirthDate, sess.ID, sess.JuryDate.Format(time.DateOnly)}
+	for _, b := range res.Blocs {
+		if b.Validated {
+			in.Blocs = append(in.Blocs, bloc{b.Bloc, b.CarriedOver, b.Date.UTC(), b.Session})
+		}
+	}
+	data, _ := json.Marshal(in)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
