@@ -7,12 +7,18 @@ BIN     := bin/dossier
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/dossier-cert/dossier.Version=$(VERSION)
 
-.PHONY: help run build test test-race corpus bench lint fuzz clean
+.PHONY: help run demo check build test corpus bench lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-run: ## check the sample E5 dossier shipped in testdata/ (no server needed)
+run: ## the whole service on embedded Redis and S3 (data under ./data): API, workers, http://127.0.0.1:8080
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/dossier dev
+
+demo: ## with "make run" going: upload the sample E1 and E5 through the API, save the sheets to out/
+	$(GO) run ./cmd/dossier demo --out out
+
+check: ## check the sample E5 dossier from the command line (no server)
 	$(GO) run ./cmd/dossier check --modality E5 testdata/dossiers/e5-solide.pdf
 
 build: ## build bin/dossier
@@ -40,4 +46,4 @@ fuzz: ## run each fuzz target for 30 s
 	$(GO) test -run '^$$' -fuzz '^FuzzReadODT$$' -fuzztime 30s -fuzzminimizetime 200x ./extract/
 
 clean: ## remove built files
-	rm -rf bin out
+	rm -rf bin out data

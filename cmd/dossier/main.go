@@ -34,6 +34,11 @@ func commands() []command {
 		{"keygen", "crée une paire de clés de signature des attestations", runKeygen},
 		{"attest", "délivre l'attestation signée d'un candidat (PDF et JSON)", runAttest},
 		{"verify", "vérifie une attestation hors ligne : valide, altérée ou révoquée", runVerify},
+		{"serve", "sert l'API HTTP", runServe},
+		{"work", "traite les documents et délivre les attestations (workers)", runWork},
+		{"dev", "lance tout dans un processus, Redis et S3 intégrés (make run)", runDev},
+		{"demo", "dépose les exemples E1 et E5 sur « dossier dev » et enregistre les grilles (make demo)", runDemo},
+		{"token", "délivre un jeton d'accès signé", runToken},
 		{"export", "exporte la déclaration des titulaires à la Caisse des Dépôts (export cdc)", runExport},
 	}
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the goroutine writing and the test
+// reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The README's journey: "dossier dev" on embedded Redis and S3, then
+// "dossier demo" uploads the sample E1 and E5 through the API and saves the
+// sheets the workers rendered.
+func TestDevAndDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data, out := t.TempDir(), t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var devOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "--data", data, "--addr", addr, "--log-level", "warn"}, &devOut, &devOut)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("dev exit %d:\n%s", code, devOut.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("dev did not stop within 30 s of its context's end")
+		}
+	}()
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("dev not up after 20 s:\n%s", devOut.String())
+		}
+	}
+	code, stdout, stderr := runCmd(t, "demo", "--url", "http://"+addr, "--token-file", filepath.Join(data, "admin.token"),
+		"--out", out, "--e1", "../../testdata/dossiers/e1-solide.pdf", "--e5", "../../testdata/dossiers/e5-solide.pdf")
+	if code != exitOK {
+		t.Fatalf("demo: exit %d\n%s%s\ndev:\n%s", code, stdout, stderr, devOut.String())
+	}
+	for _, m := range []string{"E1", "E5"} {
+		pdf, err := os.ReadFile(filepath.Join(out, "grille-demo-001-"+m+".pdf"))
+		if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+			t.Errorf("sheet %s: %v", m, err)
+		}
+		if !strings.Contains(stdout, m+" prêt") {
+			t.Errorf("demo output lacks %q:\n%s", m+" prêt", stdout)
+		}
+	}
+}

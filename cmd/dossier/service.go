@@ -1,0 +1,375 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/attest"
+	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/httpapi"
+	"github.com/dossier-cert/dossier/s3store"
+	"github.com/dossier-cert/dossier/s3store/s3local"
+	"github.com/dossier-cert/dossier/worker"
+)
+
+// runServe runs the HTTP API.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cfg serviceConfig
+	fs := newFlags("serve", "serve [options]", "Sert l'API HTTP (et la vérification publique des attestations).", stderr)
+	cfg.register(fs, "serve")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if err := cfg.check("serve"); err != nil {
+		fmt.Fprintf(stderr, "dossier serve: %v\n", err)
+		return exitUsage
+	}
+	log := cfg.logger(os.Stderr)
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return fail(log, "storage", err)
+	}
+	queue := worker.NewClient(worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB))
+	defer queue.Close()
+	secrets, err := readSecrets(cfg.TokenSecretFile)
+	if err != nil {
+		return fail(log, "token secret", err)
+	}
+	api, err := newAPI(cfg, store, queue, secrets, log)
+	if err != nil {
+		return fail(log, "api", err)
+	}
+	return serveHTTP(ctx, cfg.Addr, api, log)
+}
+
+// runWork runs the workers until SIGTERM or SIGINT; running tasks get
+// --shutdown-timeout, then go back to their queue.
+func runWork(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cfg serviceConfig
+	fs := newFlags("work", "work [options]", "Traite les documents déposés et délivre les attestations (workers asynq).", stderr)
+	cfg.register(fs, "work")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if err := cfg.check("work"); err != nil {
+		fmt.Fprintf(stderr, "dossier work: %v\n", err)
+		return exitUsage
+	}
+	log := cfg.logger(os.Stderr)
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return fail(log, "storage", err)
+	}
+	w, err := newWorker(cfg, store, worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB), log)
+	if err != nil {
+		return fail(log, "worker", err)
+	}
+	if err := w.Start(); err != nil {
+		return fail(log, "worker", err)
+	}
+	log.Info("worker started", "concurrency", cfg.Concurrency)
+	<-ctx.Done()
+	log.Info("worker stopping")
+	w.Shutdown()
+	return exitOK
+}
+
+// runDev runs everything in one process on embedded defaults: Redis
+// (miniredis) and S3 (gofakes3, persisted under --data), the workers and the
+// API; it creates keys, a token secret, an admin token and a demo session.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cfg serviceConfig
+	fs := newFlags("dev", "dev [options]", "Lance tout dans un seul processus, sans Redis ni S3 à installer : API, workers, Redis et stockage S3 intégrés (données sous --data).", stderr)
+	cfg.register(fs, "dev")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg.LogFormat = envOr("LOG_FORMAT", "text")
+	log := cfg.logger(os.Stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fail(log, "data", err)
+	}
+	if cfg.S3Endpoint == "" {
+		srv, err := s3local.Start(s3local.Options{Dir: filepath.Join(cfg.DataDir, "s3")})
+		if err != nil {
+			return fail(log, "embedded S3", err)
+		}
+		defer srv.Close()
+		sc := srv.Config()
+		cfg.S3Endpoint, cfg.S3Bucket, cfg.S3Region, cfg.S3AccessKey, cfg.S3SecretKey = sc.Endpoint, sc.Bucket, sc.Region, sc.AccessKey, sc.SecretKey
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return fail(log, "storage", err)
+	}
+	redis := worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB)
+	if cfg.RedisAddr == "" {
+		r, err := worker.StartEmbeddedRedis()
+		if err != nil {
+			return fail(log, "embedded Redis", err)
+		}
+		defer r.Close()
+		redis = r.ConnOpt()
+	}
+	keysDir := filepath.Join(cfg.DataDir, "keys")
+	if cfg.SigningKey == "" {
+		if cfg.SigningKey, err = devSigningKey(keysDir); err != nil {
+			return fail(log, "signing key", err)
+		}
+	}
+	if cfg.PublicKeys == "" {
+		cfg.PublicKeys = keysDir
+	}
+	if cfg.Certifier == "" {
+		cfg.Certifier = "Organisme certificateur (démonstration)"
+	}
+	if cfg.VerifyBase == "" {
+		cfg.VerifyBase = "http://" + cfg.Addr
+	}
+	if cfg.TokenSecretFile == "" {
+		cfg.TokenSecretFile = filepath.Join(cfg.DataDir, "token.secret")
+		if err := ensureSecret(cfg.TokenSecretFile); err != nil {
+			return fail(log, "token secret", err)
+		}
+	}
+	secrets, err := readSecrets(cfg.TokenSecretFile)
+	if err != nil {
+		return fail(log, "token secret", err)
+	}
+	w, err := newWorker(cfg, store, redis, log)
+	if err != nil {
+		return fail(log, "worker", err)
+	}
+	if err := w.Start(); err != nil {
+		return fail(log, "worker", err)
+	}
+	defer w.Shutdown()
+	queue := worker.NewClient(redis)
+	defer queue.Close()
+	api, err := newAPI(cfg, store, queue, secrets, log)
+	if err != nil {
+		return fail(log, "api", err)
+	}
+	if err := devSession(ctx, store.Records()); err != nil {
+		return fail(log, "demo session", err)
+	}
+	token, err := httpapi.IssueToken(secrets[0], httpapi.Claims{Role: httpapi.RoleAdmin, Subject: "admin"}, 30*24*time.Hour)
+	if err != nil {
+		return fail(log, "admin token", err)
+	}
+	tokenFile := filepath.Join(cfg.DataDir, "admin.token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		return fail(log, "admin token", err)
+	}
+	fmt.Fprintf(stdout, "dossier dev : http://%s — API, workers, Redis et S3 intégrés (données : %s)\n", cfg.Addr, cfg.DataDir)
+	fmt.Fprintf(stdout, "  jeton administrateur : %s\n  session de démonstration : %s\n  « make demo » dépose les exemples E1 et E5 et enregistre les grilles dans out/\n", tokenFile, devSessionID)
+	return serveHTTP(ctx, cfg.Addr, api, log)
+}
+
+func fail(log *slog.Logger, what string, err error) int {
+	log.Error("cannot start", "what", what, "error", err)
+	return exitFail
+}
+
+func openStore(ctx context.Context, cfg serviceConfig) (*s3store.Store, error) {
+	st, err := s3store.New(ctx, s3store.Config{
+		Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
+		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, Prefix: cfg.S3Prefix,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func loadReferentiel(cfg serviceConfig) (*grading.Referentiel, error) {
+	if cfg.Referentiel != "" {
+		return grading.LoadFile(cfg.Referentiel)
+	}
+	return grading.Default()
+}
+
+func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOpt, log *slog.Logger) (*worker.Server, error) {
+	ref, err := loadReferentiel(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var key ed25519.PrivateKey
+	if cfg.SigningKey != "" {
+		if key, err = attest.LoadPrivateKey(cfg.SigningKey); err != nil {
+			return nil, err
+		}
+	}
+	return worker.New(worker.Config{
+		Redis: redis, Blobs: store.Blobs(), Records: store.Records(), Referentiel: ref, Limits: cfg.Limits,
+		Concurrency: cfg.Concurrency, ShutdownTimeout: cfg.ShutdownTimeout,
+		Certifier: cfg.Certifier, VerifyBase: cfg.VerifyBase, SigningKey: key, NumberPrefix: cfg.AttestPrefix,
+		Logger: log,
+	})
+}
+
+func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secrets [][]byte, log *slog.Logger) (http.Handler, error) {
+	ref, err := loadReferentiel(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var ring attest.KeyRing
+	if cfg.PublicKeys != "" {
+		if ring, err = attest.LoadPublicKeys(strings.Split(cfg.PublicKeys, ",")...); err != nil {
+			return nil, err
+		}
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Blobs: store.Blobs(), Records: store.Records(), Queue: queue,
+		TokenSecrets: secrets, Keys: ring, Referentiel: &ref.Referentiel,
+		MaxUploadBytes: cfg.Limits.MaxBytes,
+		PingStorage:    store.Ping, PingRedis: queue.Ping,
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.Handler(), nil
+}
+
+// serveHTTP serves h on addr until ctx is done, then lets requests finish.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) int {
+	srv := &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// A 20 MB upload over a slow line.
+		ReadTimeout:  10 * time.Minute,
+		WriteTimeout: 10 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fail(log, "listen", err)
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fail(log, "serve", err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		log.Warn("shutdown", "error", err)
+	}
+	return exitOK
+}
+
+// readSecrets reads the token secrets: files separated by commas, the
+// first signing, all checking (for rotation).
+func readSecrets(files string) ([][]byte, error) {
+	var out [][]byte
+	for _, f := range strings.Split(files, ",") {
+		b, err := os.ReadFile(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) < httpapi.MinSecretSize {
+			return nil, fmt.Errorf("%s: secret shorter than %d bytes", f, httpapi.MinSecretSize)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// ensureSecret creates a random secret file if there is none.
+func ensureSecret(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(fmt.Sprintf("%x\n", b)), 0o600)
+}
+
+// devSigningKey returns the signing key under dir, creating one if there is
+// none.
+func devSigningKey(dir string) (string, error) {
+	keys, _ := filepath.Glob(filepath.Join(dir, "*.key"))
+	if len(keys) > 0 {
+		return keys[0], nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	kf, err := attest.WriteKeyFiles(dir)
+	if err != nil {
+		return "", err
+	}
+	return kf.Private, nil
+}
+
+const devSessionID = "demo"
+
+// devSession creates the demo session if it does not exist.
+func devSession(ctx context.Context, r dossier.Records) error {
+	now := time.Now()
+	_, err := r.Create(ctx, dossier.SessionKey(devSessionID), dossier.Session{
+		ID: devSessionID, Title: "Session de démonstration",
+		Deadline: now.AddDate(0, 1, 0).Truncate(24 * time.Hour), JuryDate: now.AddDate(0, 1, 15).Truncate(24 * time.Hour),
+	})
+	if errors.Is(err, dossier.ErrExists) {
+		return nil
+	}
+	return err
+}
+
+// runToken issues an access token.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("token", "token --role candidate|assessor|admin --subject ID [--session S] [--ttl 336h] --secret-file F",
+		"Délivre un jeton d'accès signé (à envoyer au candidat sous forme de lien /login?token=…).", stderr)
+	role := fs.String("role", "", "candidate, assessor ou admin")
+	subject := fs.String("subject", "", "numéro du candidat, nom de l'évaluateur ou de l'administrateur")
+	session := fs.String("session", "", "session à laquelle le jeton est limité (obligatoire pour un candidat)")
+	ttl := fs.Duration("ttl", 14*24*time.Hour, "durée de validité")
+	secretFile := fs.String("secret-file", envOr("DOSSIER_TOKEN_SECRET_FILE", ""), "fichier du secret des jetons ($DOSSIER_TOKEN_SECRET_FILE)")
+	baseURL := fs.String("base-url", envOr("DOSSIER_BASE_URL", ""), "URL du service, pour imprimer le lien de connexion ($DOSSIER_BASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *role == "" || *subject == "" || *secretFile == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	secrets, err := readSecrets(*secretFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "dossier token: %v\n", err)
+		return exitUsage
+	}
+	tok, err := httpapi.IssueToken(secrets[0], httpapi.Claims{Role: httpapi.Role(*role), Session: *session, Subject: *subject}, *ttl)
+	if err != nil {
+		fmt.Fprintf(stderr, "dossier token: %s\n", messageOf(err))
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, tok)
+	if *baseURL != "" {
+		fmt.Fprintf(stdout, "%s/login?token=%s\n", strings.TrimRight(*baseURL, "/"), tok)
+	}
+	return exitOK
+}
