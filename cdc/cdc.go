@@ -287,7 +287,7 @@ func checkHolder(h Holder) problems {
 	switch code := clean(c.BirthCommune); {
 	case code == "":
 		p.add("code INSEE de la commune de naissance manquant")
-	case !validINSEE(code):
+	case !ValidINSEE(code):
 		p.add("code INSEE de la commune de naissance « %s » invalide (5 caractères : 69123, 2A004, ou 99xxx pour un pays étranger)", code)
 	}
 
@@ -297,9 +297,10 @@ func checkHolder(h Holder) problems {
 	return p
 }
 
-// validINSEE accepts the INSEE code of a commune (5 digits, or 2A/2B and 3
-// digits for Corsica) or of a country abroad (99 and 3 digits).
-func validINSEE(code string) bool {
+// ValidINSEE accepts the INSEE code of a commune (5 digits, or 2A/2B and 3
+// digits for Corsica) or of a country abroad (99 and 3 digits), as the
+// schema's codeInsee does.
+func ValidINSEE(code string) bool {
 	if len(code) != 5 {
 		return false
 	}

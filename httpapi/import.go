@@ -318,7 +318,7 @@ func normalizeCandidate(c *dossier.Candidate, today string) []fieldProblem {
 	}
 
 	c.BirthCommune = strings.ToUpper(strings.TrimSpace(c.BirthCommune))
-	if c.BirthCommune != "" && !validINSEE(c.BirthCommune) {
+	if c.BirthCommune != "" && !cdc.ValidINSEE(c.BirthCommune) {
 		bad("birth_commune", "Code INSEE de la commune de naissance « %s » invalide : 5 caractères (69123, 2A004, ou 99xxx pour un pays étranger).", c.BirthCommune)
 	}
 
@@ -352,21 +352,3 @@ func nameProblem(s string) string {
 	return ""
 }
 
-// validINSEE accepts the INSEE code of a commune (5 digits, or 2A/2B and 3
-// digits for Corsica) or of a country abroad (99 and 3 digits), as the
-// Caisse des Dépôts does.
-func validINSEE(code string) bool {
-	if len(code) != 5 {
-		return false
-	}
-	start := 0
-	if code[0] == '2' && (code[1] == 'A' || code[1] == 'B') {
-		start = 2
-	}
-	for i := start; i < 5; i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
