@@ -351,4 +351,3 @@ func nameProblem(s string) string {
 	}
 	return ""
 }
-
