@@ -178,6 +178,11 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	code := ""
+	if run.State == "failed" && run.Error != nil {
+		code = run.Error.Code
+	}
+	p.ended(t.Type(), "attestations", run.State, code, time.Since(start))
 	p.log.LogAttrs(context.WithoutCancel(ctx), level, "task", attrs...)
 	return err
 }

@@ -104,6 +104,7 @@ func (p *Processor) ProcessDocument(ctx context.Context, t *asynq.Task) error {
 	var pl DocumentPayload
 	if err := decodePayload(t, &pl); err != nil {
 		p.log.Error("task", "type", t.Type(), "outcome", "invalid", "error", err)
+		p.ended(t.Type(), "start", "invalid", dossier.EInvalid, time.Since(start))
 		return err
 	}
 	n, last := attempt(ctx)
@@ -152,6 +153,14 @@ func (p *Processor) ProcessDocument(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	code := ""
+	switch {
+	case perm != nil:
+		code = perm.err.Code
+	case outcome == "failed":
+		code = dossier.EUnavailable
+	}
+	p.ended(t.Type(), r.stage, outcome, code, time.Since(start))
 	p.log.LogAttrs(context.WithoutCancel(ctx), level, "task", attrs...)
 	return err
 }

@@ -36,7 +36,10 @@ type Processor struct {
 	prefix     string
 
 	log *slog.Logger
-	now func() time.Time
+
+	observe func(taskType, stage, outcome string, d time.Duration)
+	failure func(taskType, code string)
+	now     func() time.Time
 	// hook, when set (tests), is called when a document task starts
 	// ("start") and before each stage does its work ("extract", "check",
 	// "render", "issue"); an error fails the stage.
@@ -53,6 +56,7 @@ func NewProcessor(cfg Config) (*Processor, error) {
 		blobs: cfg.Blobs, records: cfg.Records, ref: cfg.Referentiel, limits: cfg.Limits,
 		certifier: cfg.Certifier, verifyBase: cfg.VerifyBase, key: cfg.SigningKey, prefix: cfg.NumberPrefix,
 		log: cfg.Logger, now: time.Now,
+		observe: cfg.ObserveTask, failure: cfg.TaskFailure,
 	}
 	if p.ref == nil {
 		ref, err := grading.Default()
@@ -172,4 +176,14 @@ func setRecord[T any](ctx context.Context, r dossier.Records, key string, v T) e
 		}
 	}
 	return fmt.Errorf("set %s: created and deleted concurrently: %w", key, dossier.ErrConflict)
+}
+
+// ended reports a task's end to the metrics, if any are set.
+func (p *Processor) ended(taskType, stage, outcome, code string, d time.Duration) {
+	if p.observe != nil {
+		p.observe(taskType, stage, outcome, d)
+	}
+	if code != "" && p.failure != nil {
+		p.failure(taskType, code)
+	}
 }

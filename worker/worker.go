@@ -72,6 +72,13 @@ type Config struct {
 	// Logger receives one line per task, and asynq's own warnings. Nil:
 	// slog.Default().
 	Logger *slog.Logger
+
+	// ObserveTask, when set, is told of every task's end: its type, the
+	// stage it reached, its outcome and how long it took (metrics).
+	ObserveTask func(taskType, stage, outcome string, d time.Duration)
+	// TaskFailure, when set, is told of every task that ends rejected or
+	// failed, with the error code (metrics).
+	TaskFailure func(taskType, code string)
 }
 
 // Defaults of Config.
