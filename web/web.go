@@ -1,0 +1,150 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/grading"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(templateFS, "templates/page.html"))
+
+// defaultReferentiel is the embedded referentiel, loaded once.
+var defaultReferentiel = sync.OnceValues(grading.Default)
+
+// Handler returns the pages: "/" (the page of the caller's role, chosen in
+// the browser from GET /api/v1/me) and the assets under "/static/". Mount
+// it beside the API handler: /api/, /login, /logout, /verify, /healthz and
+// /readyz go to the API, the rest here.
+func Handler() http.Handler {
+	ref, err := defaultReferentiel()
+	if err != nil {
+		// The embedded referentiel is validated by grading's tests; should
+		// it fail, the pages say so rather than the process dying.
+		slog.Error("web: load referentiel", "err", err)
+		return newHandler(nil)
+	}
+	return newHandler(&ref.Referentiel)
+}
+
+// newHandler serves the pages with ref's labels; nil ref answers 500.
+func newHandler(ref *dossier.Referentiel) http.Handler {
+	mux := http.NewServeMux()
+	var page []byte
+	if ref != nil {
+		var buf bytes.Buffer
+		if err := pageTemplate.Execute(&buf, pageData{Ref: labelsOf(ref), Text: texts}); err != nil {
+			slog.Error("web: render page", "err", err)
+		} else {
+			page = buf.Bytes()
+		}
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		if page == nil {
+			http.Error(w, "Le service est indisponible : réessayez plus tard.", http.StatusInternalServerError)
+			return
+		}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	}))
+	return mux
+}
+
+// pageData is what the page template renders: the referentiel's labels
+// and the words of the page, both as JSON for the script.
+type pageData struct {
+	Ref  Labels
+	Text map[string]string
+}
+
+// Labels is the part of the referentiel the pages show, rendered into the
+// page as JSON.
+type Labels struct {
+	// Modalities are the written modalities, the documents a candidate
+	// uploads, in referentiel order.
+	Modalities []ModalityLabels `json:"modalities"`
+	// Competences are the competences those modalities evaluate, in
+	// referentiel order.
+	Competences []CompetenceLabel `json:"competences"`
+}
+
+// ModalityLabels names a written modality and its elements.
+type ModalityLabels struct {
+	Code     string                  `json:"code"`
+	Title    string                  `json:"title"`
+	Elements map[string]ElementLabel `json:"elements"` // by element id
+}
+
+// ElementLabel is an element as a candidate or an assessor reads it.
+type ElementLabel struct {
+	Label       string   `json:"label"`
+	Missing     string   `json:"missing"` // what the candidate can do
+	Competences []string `json:"competences"`
+}
+
+// CompetenceLabel is a competence as the decisions form shows it.
+type CompetenceLabel struct {
+	Code       string   `json:"code"`
+	Label      string   `json:"label"` // "C1 (B1.1)"
+	Text       string   `json:"text"`
+	Modalities []string `json:"modalities"`
+}
+
+// labelsOf takes from ref what the pages show.
+func labelsOf(ref *dossier.Referentiel) Labels {
+	l := Labels{Modalities: []ModalityLabels{}, Competences: []CompetenceLabel{}}
+	written := map[string]bool{}
+	for _, m := range ref.Modalities {
+		if !m.Written {
+			continue
+		}
+		written[m.Code] = true
+		ml := ModalityLabels{Code: m.Code, Title: m.Title, Elements: map[string]ElementLabel{}}
+		for _, e := range m.Elements {
+			cs := e.Competences
+			if cs == nil {
+				cs = []string{}
+			}
+			ml.Elements[e.ID] = ElementLabel{Label: e.Label, Missing: e.Missing, Competences: cs}
+		}
+		l.Modalities = append(l.Modalities, ml)
+	}
+	for _, c := range ref.Competences {
+		var ms []string
+		for _, m := range c.Modalities {
+			if written[m] {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		l.Competences = append(l.Competences, CompetenceLabel{Code: c.Code, Label: c.Label(), Text: c.Text, Modalities: ms})
+	}
+	return l
+}
