@@ -41,6 +41,7 @@ type serviceConfig struct {
 	Limits      extract.Limits
 
 	Addr            string        // serve, dev: listen address
+	MetricsAddr     string        // work: address of /metrics and /healthz
 	Concurrency     int           // work, dev: tasks run at once
 	ShutdownTimeout time.Duration // work, dev: time given to running tasks on SIGTERM
 	DataDir         string        // dev: where the embedded Redis-less state and S3 data live
@@ -109,6 +110,9 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		str(&c.Certifier, "certifier", "DOSSIER_CERTIFIER", "", "nom de l'organisme certificateur")
 		str(&c.VerifyBase, "verify-base", "DOSSIER_VERIFY_BASE", "", "URL publique de base de la vérification des attestations")
 		str(&c.AttestPrefix, "attest-prefix", "DOSSIER_ATTEST_PREFIX", "CAE", "préfixe des numéros d'attestation")
+		if which == "work" {
+			str(&c.MetricsAddr, "metrics-addr", "DOSSIER_METRICS_ADDR", ":9090", "adresse de /metrics et /healthz du worker (vide : aucune)")
+		}
 		fs.IntVar(&c.Concurrency, "concurrency", envInt("DOSSIER_CONCURRENCY", 0), "tâches traitées en même temps (0 : nombre de processeurs) ($DOSSIER_CONCURRENCY)")
 		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("DOSSIER_SHUTDOWN_TIMEOUT", 30*time.Second), "délai laissé aux tâches en cours à l'arrêt ; au-delà elles reviennent en file ($DOSSIER_SHUTDOWN_TIMEOUT)")
 		fs.Int64Var(&c.Limits.MaxBytes, "max-size", envInt64("DOSSIER_MAX_SIZE", extract.DefaultMaxBytes), "taille maximale d'un document, en octets ($DOSSIER_MAX_SIZE)")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -76,6 +77,23 @@ func TestDevAndDemo(t *testing.T) {
 		"--out", out, "--e1", "../../testdata/dossiers/e1-solide.pdf", "--e5", "../../testdata/dossiers/e5-solide.pdf")
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\n%s%s\ndev:\n%s", code, stdout, stderr, devOut.String())
+	}
+	// The metrics counted both documents, and the pages are served.
+	body := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if m := body("/metrics"); !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) ||
+		!strings.Contains(m, `dossier_http_requests_total{code="2xx",method="PUT",route="/api/v1/sessions/{session}/candidates/{candidate}/documents/{modality}"} 2`) {
+		t.Errorf("/metrics lacks the tasks or uploads:\n%s", m)
+	}
+	if page := body("/"); !strings.Contains(page, "<html") {
+		t.Errorf("/ is not the web page: %.200s", page)
 	}
 	for _, m := range []string{"E1", "E5"} {
 		pdf, err := os.ReadFile(filepath.Join(out, "grille-demo-001-"+m+".pdf"))

@@ -20,8 +20,10 @@ import (
 	"github.com/dossier-cert/dossier/attest"
 	"github.com/dossier-cert/dossier/grading"
 	"github.com/dossier-cert/dossier/httpapi"
+	"github.com/dossier-cert/dossier/metrics"
 	"github.com/dossier-cert/dossier/s3store"
 	"github.com/dossier-cert/dossier/s3store/s3local"
+	"github.com/dossier-cert/dossier/web"
 	"github.com/dossier-cert/dossier/worker"
 )
 
@@ -48,7 +50,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(log, "token secret", err)
 	}
-	api, err := newAPI(cfg, store, queue, secrets, log)
+	m := metrics.New(metrics.Config{})
+	api, err := newAPI(cfg, store, queue, secrets, m, log)
 	if err != nil {
 		return fail(log, "api", err)
 	}
@@ -73,7 +76,11 @@ func runWork(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(log, "storage", err)
 	}
-	w, err := newWorker(cfg, store, worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB), log)
+	redis := worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB)
+	client := worker.NewClient(redis)
+	defer client.Close()
+	m := metrics.New(metrics.Config{QueueSizes: client.QueueSizes})
+	w, err := newWorker(cfg, store, redis, m, log)
 	if err != nil {
 		return fail(log, "worker", err)
 	}
@@ -81,6 +88,12 @@ func runWork(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(log, "worker", err)
 	}
 	log.Info("worker started", "concurrency", cfg.Concurrency)
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+		go serveHTTP(ctx, cfg.MetricsAddr, mux, log)
+	}
 	<-ctx.Done()
 	log.Info("worker stopping")
 	w.Shutdown()
@@ -149,7 +162,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(log, "token secret", err)
 	}
-	w, err := newWorker(cfg, store, redis, log)
+	queue := worker.NewClient(redis)
+	defer queue.Close()
+	m := metrics.New(metrics.Config{QueueSizes: queue.QueueSizes})
+	w, err := newWorker(cfg, store, redis, m, log)
 	if err != nil {
 		return fail(log, "worker", err)
 	}
@@ -157,9 +173,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(log, "worker", err)
 	}
 	defer w.Shutdown()
-	queue := worker.NewClient(redis)
-	defer queue.Close()
-	api, err := newAPI(cfg, store, queue, secrets, log)
+	api, err := newAPI(cfg, store, queue, secrets, m, log)
 	if err != nil {
 		return fail(log, "api", err)
 	}
@@ -205,7 +219,7 @@ func loadReferentiel(cfg serviceConfig) (*grading.Referentiel, error) {
 	return grading.Default()
 }
 
-func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOpt, log *slog.Logger) (*worker.Server, error) {
+func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOpt, m *metrics.Metrics, log *slog.Logger) (*worker.Server, error) {
 	ref, err := loadReferentiel(cfg)
 	if err != nil {
 		return nil, err
@@ -217,14 +231,16 @@ func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOp
 		}
 	}
 	return worker.New(worker.Config{
-		Redis: redis, Blobs: store.Blobs(), Records: store.Records(), Referentiel: ref, Limits: cfg.Limits,
+		Redis: redis, Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Referentiel: ref, Limits: cfg.Limits,
 		Concurrency: cfg.Concurrency, ShutdownTimeout: cfg.ShutdownTimeout,
 		Certifier: cfg.Certifier, VerifyBase: cfg.VerifyBase, SigningKey: key, NumberPrefix: cfg.AttestPrefix,
-		Logger: log,
+		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure,
 	})
 }
 
-func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secrets [][]byte, log *slog.Logger) (http.Handler, error) {
+// newAPI returns the whole HTTP surface: the JSON API and public
+// verification, the web pages, and /metrics, each request counted.
+func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secrets [][]byte, m *metrics.Metrics, log *slog.Logger) (http.Handler, error) {
 	ref, err := loadReferentiel(cfg)
 	if err != nil {
 		return nil, err
@@ -236,7 +252,7 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		}
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Blobs: store.Blobs(), Records: store.Records(), Queue: queue,
+		Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Queue: m.Queue(queue),
 		TokenSecrets: secrets, Keys: ring, Referentiel: &ref.Referentiel,
 		MaxUploadBytes: cfg.Limits.MaxBytes,
 		PingStorage:    store.Ping, PingRedis: queue.Ping,
@@ -245,7 +261,19 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 	if err != nil {
 		return nil, err
 	}
-	return api.Handler(), nil
+	mux := http.NewServeMux()
+	for _, p := range []string{"/api/", "/login", "/logout", "/verify", "/verify/", "/healthz", "/readyz"} {
+		mux.Handle(p, api.Handler())
+	}
+	mux.Handle("/", web.Handler())
+	mux.Handle("GET /metrics", m.Handler())
+	return m.WrapRoutes(mux, func(r *http.Request) string {
+		if route := api.Route(r); route != "" {
+			return route
+		}
+		_, pattern := mux.Handler(r)
+		return pattern
+	}), nil
 }
 
 // serveHTTP serves h on addr until ctx is done, then lets requests finish.
