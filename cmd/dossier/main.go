@@ -39,6 +39,8 @@ func commands() []command {
 		{"dev", "lance tout dans un processus, Redis et S3 intégrés (make run)", runDev},
 		{"demo", "dépose les exemples E1 et E5 sur « dossier dev » et enregistre les grilles (make demo)", runDemo},
 		{"token", "délivre un jeton d'accès signé", runToken},
+		{"purge", "applique les durées de conservation des données", runPurge},
+		{"candidate", "exporte ou efface les données d'un candidat (candidate export|erase)", runCandidate},
 		{"export", "exporte la déclaration des titulaires à la Caisse des Dépôts (export cdc)", runExport},
 	}
 }
