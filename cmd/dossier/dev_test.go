@@ -88,7 +88,14 @@ func TestDevAndDemo(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	if m := body("/metrics"); !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) ||
+	// A task is counted when its handler ends, just after the record says
+	// ready: wait for it.
+	m := body("/metrics")
+	for start := time.Now(); !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) && time.Since(start) < 5*time.Second; {
+		time.Sleep(50 * time.Millisecond)
+		m = body("/metrics")
+	}
+	if !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) ||
 		!strings.Contains(m, `dossier_http_requests_total{code="2xx",method="PUT",route="/api/v1/sessions/{session}/candidates/{candidate}/documents/{modality}"} 2`) {
 		t.Errorf("/metrics lacks the tasks or uploads:\n%s", m)
 	}

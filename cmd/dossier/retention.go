@@ -15,7 +15,9 @@ import (
 func storageFlags(c *serviceConfig, fs interface {
 	StringVar(*string, string, string, string)
 }) {
-	s := func(p *string, name, env, def, usage string) { fs.StringVar(p, name, envOr(env, def), usage+" ($"+env+")") }
+	s := func(p *string, name, env, def, usage string) {
+		fs.StringVar(p, name, envOr(env, def), usage+" ($"+env+")")
+	}
 	s(&c.S3Endpoint, "s3-endpoint", "S3_ENDPOINT", "", "URL du stockage compatible S3 (obligatoire)")
 	s(&c.S3Bucket, "s3-bucket", "S3_BUCKET", "dossier", "compartiment (bucket)")
 	s(&c.S3Region, "s3-region", "S3_REGION", "us-east-1", "région S3")
