@@ -58,16 +58,27 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// CheckSize says whether a document of size bytes may be read within lim:
+// nil, or the empty or too_large error a candidate is shown. Callers that
+// hold a file can refuse it before reading it.
+func CheckSize(size int64, lim Limits) error {
+	lim = lim.withDefaults()
+	switch {
+	case size == 0:
+		return errEmpty()
+	case size > lim.MaxBytes:
+		return errTooLarge(fmt.Sprintf("le fichier fait %s, au-delà de la limite de %s", humanBytes(size), humanBytes(lim.MaxBytes)))
+	}
+	return nil
+}
+
 // Read reads the text of the document in r, of the given size, within lim.
 // The error, if any, is a *dossier.Error with one of the check contract's
 // reading codes, or the context's error when ctx is done.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.Text, error) {
 	lim = lim.withDefaults()
-	if size == 0 {
-		return nil, errEmpty()
-	}
-	if size > lim.MaxBytes {
-		return nil, errTooLarge(fmt.Sprintf("le fichier fait %s, au-delà de la limite de %s", humanBytes(size), humanBytes(lim.MaxBytes)))
+	if err := CheckSize(size, lim); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()

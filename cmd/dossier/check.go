@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/extract"
@@ -110,7 +109,7 @@ func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path str
 		}
 		return &dossier.Report{File: path, Error: e}
 	}
-	data, err := readLimited(path, lim.MaxBytes)
+	data, err := readLimited(path, lim)
 	if err != nil {
 		return fail(err)
 	}
@@ -128,8 +127,8 @@ func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path str
 	return rep
 }
 
-// readLimited reads a file, refusing one larger than max before reading it.
-func readLimited(path string, max int64) ([]byte, error) {
+// readLimited reads a file, refusing one over lim before reading it.
+func readLimited(path string, lim extract.Limits) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -139,12 +138,7 @@ func readLimited(path string, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if max <= 0 {
-		max = extract.DefaultMaxBytes
-	}
-	if fi.Size() > max {
-		// extract says it in the candidate's words.
-		_, err := extract.Read(context.Background(), f, fi.Size(), extract.Limits{MaxBytes: max, Timeout: time.Second})
+	if err := extract.CheckSize(fi.Size(), lim); err != nil {
 		return nil, err
 	}
 	return io.ReadAll(f)
