@@ -214,6 +214,33 @@ func ValidID(s string) bool {
 // SessionKey is the key of a session's record.
 func SessionKey(session string) string { return "sessions/" + session + "/session.json" }
 
+// SessionIndexPrefix is the prefix of the session index: one record per
+// session, at SessionIndexKey, so that sessions are listed with
+// Records.List without listing everything kept about them.
+const SessionIndexPrefix = "index/sessions/"
+
+// SessionIndexKey is the key of a session's entry in the index.
+func SessionIndexKey(session string) string { return SessionIndexPrefix + session + ".json" }
+
+// CreateSession stores a new session and its entry in the index, the
+// entry first so that no session is ever missing from it (an entry whose
+// session was never created is skipped by readers). ErrExists if the
+// session exists.
+func CreateSession(ctx context.Context, r Records, s Session) error {
+	_, err := r.Create(ctx, SessionIndexKey(s.ID), struct {
+		ID string `json:"id"`
+	}{s.ID})
+	if err != nil && !errors.Is(err, ErrExists) {
+		return err
+	}
+	_, err = r.Create(ctx, SessionKey(s.ID), s)
+	return err
+}
+
+// AttestationRunKey is the key of the record of how a session's last
+// attestation run went.
+func AttestationRunKey(session string) string { return "sessions/" + session + "/attestations.json" }
+
 // CandidatesPrefix is the prefix under which a session's candidate records
 // lie, for Records.List.
 func CandidatesPrefix(session string) string { return "sessions/" + session + "/candidates/" }

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -366,6 +368,34 @@ func (s *Server) getSheet(w http.ResponseWriter, r *http.Request, c *Claims) err
 		return unavailable(err)
 	}
 	streamPDF(w, body, info, "inline", "fiche-"+rec.Modality+"-"+rec.Candidate+".pdf")
+	return nil
+}
+
+// getFindings is GET …/documents/{modality}/findings: the checker's full
+// report on the current version (every element with its quotes and
+// pages), the web view of what the grading sheet prints, once ready.
+func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, c *Claims) error {
+	rec, err := s.document(r, c)
+	if err != nil {
+		return err
+	}
+	if rec.State != dossier.DocReady {
+		return notFound("Les constats ne sont pas encore prêts (document : %s).", stateLabels[rec.State])
+	}
+	key := dossier.DerivedKey(rec.Session, rec.Candidate, rec.Modality, rec.Current.SHA256, dossier.DerivedFindings)
+	body, _, err := s.cfg.Blobs.Get(r.Context(), key)
+	if errors.Is(err, dossier.ErrNotFound) {
+		return notFound("Les constats ne sont pas encore prêts.")
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	defer body.Close()
+	var rep dossier.Report
+	if err := json.NewDecoder(io.LimitReader(body, 16<<20)).Decode(&rep); err != nil {
+		return &dossier.Error{Code: dossier.EInternal, Message: internalMessage, Err: fmt.Errorf("findings of %s: %w", key, err)}
+	}
+	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
 

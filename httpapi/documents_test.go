@@ -519,3 +519,33 @@ func sortedKeys(keys ...string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// TestFindings: assessors read the checker's full report, quotes and
+// pages included, once the document is ready; candidates do not.
+func TestFindings(t *testing.T) {
+	e := newEnv(t)
+	const sum = "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"
+	path := "/api/v1/sessions/s1/candidates/c1/documents/E5/findings"
+	e.create(dossier.DocumentStateKey("s1", "c1", "E5"), dossier.DocumentRecord{Session: "s1", Candidate: "c1", Modality: "E5",
+		State: dossier.DocChecking, Current: dossier.DocumentVersion{SHA256: sum}})
+	wantError(t, e.do(request{method: "GET", path: path, token: e.anne()}), 404, dossier.ENotFound, "pas encore prêts")
+
+	report := dossier.Report{File: "e5.pdf", SHA256: sum, Modality: "E5", Pages: 4, Elements: []dossier.Finding{
+		{ID: "objectifs_chiffres", Competences: []string{"C1"}, Status: dossier.Found,
+			Evidence: []dossier.Evidence{{Page: 2, Quote: "Objectif : +12 % de PNB en 2026"}}}}}
+	e.put(dossier.DerivedKey("s1", "c1", "E5", sum, dossier.DerivedFindings), jsonBody(t, report), "application/json")
+	if _, err := dossier.Modify(context.Background(), e.records, dossier.DocumentStateKey("s1", "c1", "E5"), func(v *dossier.DocumentRecord) error {
+		v.State = dossier.DocReady
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do(request{method: "GET", path: path, token: e.anne()})
+	got := decode[dossier.Report](t, r)
+	if r.status != 200 || len(got.Elements) != 1 || len(got.Elements[0].Evidence) != 1 ||
+		got.Elements[0].Evidence[0].Page != 2 || got.Elements[0].Evidence[0].Quote != "Objectif : +12 % de PNB en 2026" {
+		t.Errorf("%d %s", r.status, r.body)
+	}
+	wantError(t, e.do(request{method: "GET", path: path, token: e.cand("c1")}), 403, dossier.EForbidden)
+	wantError(t, e.do(request{method: "GET", path: path, token: e.bruno()}), 404, dossier.ENotFound)
+}

@@ -75,6 +75,20 @@ type Config struct {
 	// ReadyTimeout bounds each readiness check. Zero: 3 seconds.
 	ReadyTimeout time.Duration
 
+	// StuckAfter is how long a document may stay in a state that is not
+	// final before the admin's pipeline view calls it stuck (its worker
+	// was lost) and lets an admin retry it. Zero: DefaultStuckAfter.
+	StuckAfter time.Duration
+
+	// QueueMonitor is the queue's web console (asynqmon), served read-only
+	// to admins of every session at QueueMonitorPath. Nil: not served.
+	QueueMonitor http.Handler
+
+	// CDC identifies the certifier to the Caisse des Dépôts, for the
+	// declaration of the session's holders (GET …/cdc.xml). Empty: the
+	// export answers that it is not configured.
+	CDC CDCConfig
+
 	// Logger gets one line per request. Nil: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock of decisions, uploads and token expiry. Nil:
@@ -143,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.StuckAfter <= 0 {
+		cfg.StuckAfter = DefaultStuckAfter
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -232,12 +249,28 @@ func (s *Server) routes() {
 	s.api("POST "+documentPath+"/complete", uploaders, s.completeUpload)
 	s.api("GET "+documentPath, everyone, s.getDocument)
 	s.api("GET "+documentPath+"/sheet.pdf", staff, s.getSheet)
+	s.api("GET "+documentPath+"/findings", staff, s.getFindings)
 
 	s.api("GET "+decisionsPath, staff, s.getDecisions)
 	s.api("PUT "+decisionsPath, staff, s.putDecisions)
 	s.api("POST "+decisionsPath+"/reopen", adminOnly, s.reopenDecisions)
 
 	s.api("GET "+candidatePath+"/attestation.pdf", everyone, s.getAttestationPDF)
+
+	s.api("GET /api/v1/sessions", adminOnly, s.listSessions)
+	s.api("GET /api/v1/sessions/{session}/pipeline", adminOnly, s.getPipeline)
+	s.api("POST /api/v1/sessions/{session}/retry", adminOnly, s.retrySession)
+	s.api("POST "+documentPath+"/retry", adminOnly, s.retryDocument)
+	s.api("GET /api/v1/sessions/{session}/results", adminOnly, s.getResults)
+	s.api("GET /api/v1/sessions/{session}/results.csv", adminOnly, s.getResultsCSV)
+	s.api("GET /api/v1/sessions/{session}/attestations.zip", adminOnly, s.getAttestationsZIP)
+	s.api("GET /api/v1/sessions/{session}/attestations/run", adminOnly, s.getAttestationRun)
+	s.api("GET /api/v1/sessions/{session}/cdc.xml", adminOnly, s.getCDC)
+	s.api("POST /api/v1/sessions/{session}/tokens", adminOnly, s.issueSessionTokens)
+	if s.cfg.QueueMonitor != nil {
+		s.api(QueueMonitorPath+"/", adminOnly, s.queueMonitor)
+		s.mux.Handle("GET "+QueueMonitorPath, http.RedirectHandler(QueueMonitorPath+"/", http.StatusSeeOther))
+	}
 }
 
 // public registers a route anyone may call.

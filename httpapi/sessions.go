@@ -29,7 +29,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request, c *Claims
 	case c.Session != "" && c.Session != sess.ID:
 		return forbidden("Votre accès est limité à la session %s.", c.Session)
 	}
-	if _, err := s.cfg.Records.Create(r.Context(), dossier.SessionKey(sess.ID), sess); err != nil {
+	if err := dossier.CreateSession(r.Context(), s.cfg.Records, sess); err != nil {
 		if errors.Is(err, dossier.ErrExists) {
 			return conflict("La session %s existe déjà.", sess.ID)
 		}

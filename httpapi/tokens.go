@@ -237,16 +237,9 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, c *Claims) e
 	if err := decodeJSON(w, r, &req, 0); err != nil {
 		return err
 	}
-	ttl := s.cfg.TokenTTL
-	if req.TTL != "" {
-		d, err := time.ParseDuration(req.TTL)
-		if err != nil || d < time.Minute {
-			return invalid("Durée de validité invalide : %q (par exemple « 72h », au moins une minute).", req.TTL)
-		}
-		ttl = d
-	}
-	if ttl > s.cfg.MaxTokenTTL {
-		return invalid("Durée de validité trop longue : %v au plus.", s.cfg.MaxTokenTTL)
+	ttl, err := s.tokenTTL(req.TTL)
+	if err != nil {
+		return err
 	}
 	// An admin confined to a session issues tokens for it only: a token
 	// can never open more than its issuer's.

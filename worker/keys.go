@@ -24,9 +24,7 @@ import (
 
 // AttestationRunKey is the key of the record of a session's last
 // attestation run.
-func AttestationRunKey(session string) string {
-	return "sessions/" + session + "/attestations.json"
-}
+func AttestationRunKey(session string) string { return dossier.AttestationRunKey(session) }
 
 // SequenceKey is the key of the counter of attestation numbers for one
 // prefix and year.
