@@ -248,11 +248,15 @@ func TestBrowserUpload(t *testing.T) {
 	if name, _ := gotName.Load().(string); name != "mon E5.pdf" {
 		t.Fatalf("uploaded file name %q", name)
 	}
-	for _, want := range []string{`value="100"`, "Fichier reçu, traitement en cours.", `class="state ready"`,
-		"Fichier : mon E5.pdf", "Objectifs chiffrés"} {
+	for _, want := range []string{`value="100"`, `class="state ready"`,
+		"Fichier : mon E5.pdf", "Objectifs chiffrés", "Remplacer le fichier"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+	// Once ready, the note of the upload ("received, processing") is gone.
+	if strings.Contains(dom, "traitement en cours") {
+		t.Error("the page still says the document is being processed")
 	}
 	if t.Failed() {
 		t.Logf("DOM:\n%s", dom)

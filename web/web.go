@@ -88,8 +88,14 @@ type Labels struct {
 	// Modalities are the written modalities, the documents a candidate
 	// uploads, in referentiel order.
 	Modalities []ModalityLabels `json:"modalities"`
-	// Competences are the competences those modalities evaluate, in
-	// referentiel order.
+	// ModalityTitles names every modality, written or not: "E4" →
+	// "Mise en situation professionnelle…".
+	ModalityTitles map[string]string `json:"modality_titles"`
+	// Blocs are the blocs, in referentiel order, each with its
+	// competences: the decisions form shows them all, since the jury
+	// decides on every competence, written or oral.
+	Blocs []BlocLabel `json:"blocs"`
+	// Competences are every competence, in referentiel order.
 	Competences []CompetenceLabel `json:"competences"`
 }
 
@@ -107,19 +113,31 @@ type ElementLabel struct {
 	Competences []string `json:"competences"`
 }
 
+// BlocLabel is a bloc as the decisions form heads it.
+type BlocLabel struct {
+	Code        string   `json:"code"`
+	Title       string   `json:"title"`
+	Competences []string `json:"competences"`
+}
+
 // CompetenceLabel is a competence as the decisions form shows it.
 type CompetenceLabel struct {
-	Code       string   `json:"code"`
-	Label      string   `json:"label"` // "C1 (B1.1)"
-	Text       string   `json:"text"`
+	Code  string `json:"code"`
+	Label string `json:"label"` // "C1 (B1.1)"
+	Text  string `json:"text"`
+	Bloc  string `json:"bloc"`
+	// Modalities are the modalities that evaluate it; Written those of
+	// them a document carries (the checker's findings apply).
 	Modalities []string `json:"modalities"`
+	Written    []string `json:"written"`
 }
 
 // labelsOf takes from ref what the pages show.
 func labelsOf(ref *dossier.Referentiel) Labels {
-	l := Labels{Modalities: []ModalityLabels{}, Competences: []CompetenceLabel{}}
+	l := Labels{Modalities: []ModalityLabels{}, ModalityTitles: map[string]string{}, Blocs: []BlocLabel{}, Competences: []CompetenceLabel{}}
 	written := map[string]bool{}
 	for _, m := range ref.Modalities {
+		l.ModalityTitles[m.Code] = m.Title
 		if !m.Written {
 			continue
 		}
@@ -134,17 +152,25 @@ func labelsOf(ref *dossier.Referentiel) Labels {
 		}
 		l.Modalities = append(l.Modalities, ml)
 	}
+	for _, b := range ref.Blocs {
+		cs := b.Competences
+		if cs == nil {
+			cs = []string{}
+		}
+		l.Blocs = append(l.Blocs, BlocLabel{Code: b.Code, Title: b.Title, Competences: cs})
+	}
 	for _, c := range ref.Competences {
-		var ms []string
+		ws := []string{}
 		for _, m := range c.Modalities {
 			if written[m] {
-				ms = append(ms, m)
+				ws = append(ws, m)
 			}
 		}
-		if len(ms) == 0 {
-			continue
+		ms := c.Modalities
+		if ms == nil {
+			ms = []string{}
 		}
-		l.Competences = append(l.Competences, CompetenceLabel{Code: c.Code, Label: c.Label(), Text: c.Text, Modalities: ms})
+		l.Competences = append(l.Competences, CompetenceLabel{Code: c.Code, Label: c.Label(), Text: c.Text, Bloc: c.Bloc, Modalities: ms, Written: ws})
 	}
 	return l
 }

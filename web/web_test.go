@@ -381,3 +381,50 @@ func TestAssessorDecisions(t *testing.T) {
 		t.Errorf("after submission: %d, want 409", status)
 	}
 }
+
+// TestScriptTexts: every word the script asks for by name (T.key,
+// T["key"], and the prefixes it completes: "state.", "decisions.",
+// "outcome.", "run.") is in the texts the page carries, so no label shows
+// as "undefined".
+func TestScriptTexts(t *testing.T) {
+	e := newEnv(t)
+	_, js := get(t, e.srv.URL+"/static/app.js")
+	_, page := get(t, e.srv.URL+"/")
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="texts">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no texts in the page")
+	}
+	var texts map[string]string
+	if err := json.Unmarshal([]byte(m[1]), &texts); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, k := range regexp.MustCompile(`\bT\.(\w+)`).FindAllStringSubmatch(js, -1) {
+		keys = append(keys, k[1])
+	}
+	for _, k := range regexp.MustCompile(`\bT\["(\w+)"\]`).FindAllStringSubmatch(js, -1) {
+		keys = append(keys, k[1])
+	}
+	if len(keys) < 50 {
+		t.Fatalf("found only %d text keys in app.js: the pattern is wrong", len(keys))
+	}
+	dynamic := map[string][]string{
+		"state.":     {"queued", "extracting", "checking", "rendering", "ready", "rejected", "failed"},
+		"decisions.": {"none", "draft", "submitted"},
+		"outcome.":   {"titre", "validation_partielle", "aucun_bloc", "incomplet"},
+		"run.":       {"running", "retrying", "done", "failed"},
+	}
+	for prefix, values := range dynamic {
+		if !strings.Contains(js, `T["`+prefix+`" +`) {
+			t.Errorf("app.js no longer builds %q keys: update the test", prefix)
+		}
+		for _, v := range values {
+			keys = append(keys, prefix+v)
+		}
+	}
+	for _, k := range keys {
+		if texts[k] == "" {
+			t.Errorf("app.js uses text %q, which the page does not carry", k)
+		}
+	}
+}

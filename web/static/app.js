@@ -83,8 +83,9 @@
     var stateBox = el("div", { "aria-live": "polite" });
     card.appendChild(stateBox);
     var input = el("input", { type: "file", id: id + "-file", accept: ".pdf,.docx,.odt,.txt,application/pdf" });
+    var chooseLabel = el("span", { class: "button", text: T.choose });
     var drop = el("label", { class: "drop", for: id + "-file" }, [
-      el("span", { class: "button", text: T.choose }), document.createTextNode(" "),
+      chooseLabel, document.createTextNode(" "),
       el("span", { text: T.dropHere }), input]);
     card.appendChild(drop);
     var progress = el("progress", { max: "100", value: "0", hidden: "", "aria-label": T.uploading });
@@ -95,7 +96,11 @@
 
     function show(rec) {
       stateBox.textContent = "";
+      chooseLabel.textContent = rec ? T.replace : T.choose;
       if (!rec) { stateBox.appendChild(el("p", { class: "muted", text: T.notUploaded })); return; }
+      // Once the document is final its state says it all: the upload's
+      // "received, processing" note would now mislead.
+      if (FINAL[rec.state] && msg.className !== "error") msg.textContent = "";
       var p = el("p", {}, [stateBadge(rec.state)]);
       if (rec.current && rec.current.file_name) p.appendChild(el("span", { text: " " + T.file + " : " + rec.current.file_name }));
       stateBox.appendChild(p);
@@ -214,6 +219,7 @@
         if (r.body.state === "ready") {
           li.appendChild(document.createTextNode(" "));
           li.appendChild(el("a", { href: path + "/sheet.pdf", text: T.sheet }));
+          li.appendChild(findingsView(path, m));
         }
         (r.body.findings || []).forEach(function (f) {
           var e = m.elements[f.id] || { label: f.id };
@@ -232,6 +238,35 @@
     return card;
   }
 
+  // findingsView is the web view of a grading sheet's findings: each
+  // element with what the checker saw, and the quotes with their pages.
+  // Read when first opened.
+  function findingsView(path, m) {
+    var box = el("details", { class: "findings" }, [el("summary", { text: T.findingsTitle })]);
+    var loaded = false;
+    box.addEventListener("toggle", function () {
+      if (!box.open || loaded) return;
+      loaded = true;
+      api("GET", path + "/findings").then(function (r) {
+        if (r.status !== 200) { box.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        var ul = el("ul");
+        (r.body.elements || []).forEach(function (f) {
+          var e = m.elements[f.id] || { label: f.id };
+          var li = el("li", {}, [el("strong", { text: e.label }), document.createTextNode(" – "),
+            el("span", { class: "finding " + f.status, text: T[f.status] || f.status })]);
+          if (f.competences && f.competences.length) li.appendChild(el("span", { class: "muted", text: " (" + f.competences.join(", ") + ")" }));
+          (f.evidence || []).forEach(function (q) {
+            li.appendChild(el("blockquote", {}, [el("span", { class: "page", text: format(T.page, q.page) + " : " }),
+              document.createTextNode("« " + q.quote + " »")]));
+          });
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      });
+    });
+    return box;
+  }
+
   function decisionsForm(me, base, c, sheet, findings) {
     var form = el("form", { "aria-label": T.decisions + " – " + c.id });
     form.appendChild(el("h3", { text: T.decisions }));
@@ -239,12 +274,24 @@
     var mine = {};
     (sheet.decisions || []).forEach(function (d) { if (d.assessor === me.subject) mine[d.competence] = d; });
     var locked = !!sheet.submitted;
-    REF.competences.forEach(function (comp) {
+    var byCode = {};
+    REF.competences.forEach(function (comp) { byCode[comp.code] = comp; });
+    REF.blocs.forEach(function (b) {
+      form.appendChild(el("h4", { text: b.code + " – " + b.title }));
+      b.competences.forEach(function (code) {
+        var comp = byCode[code];
+        if (comp) form.appendChild(competenceField(comp));
+      });
+    });
+    function competenceField(comp) {
       var d = mine[comp.code];
       var fid = "dec-" + c.id + "-" + comp.code;
       var fs = el("fieldset", {});
       fs.appendChild(el("legend", { text: comp.label }));
       fs.appendChild(el("p", { class: "muted", text: comp.text }));
+      fs.appendChild(el("p", { class: "muted", text: T.evaluatedBy + " " + comp.modalities.map(function (m) {
+        return m + (REF.modality_titles[m] ? " (" + REF.modality_titles[m] + ")" : "");
+      }).join(", ") }));
       ["acquis", "non_acquis"].forEach(function (v) {
         var r = el("input", { type: "radio", name: comp.code, value: v, id: fid + "-" + v });
         if (d && d.verdict === v) r.checked = true;
@@ -256,8 +303,8 @@
       ta.textContent = d ? (d.comment || "") : (findings[comp.code] || []).join("\n");
       fs.appendChild(el("label", { for: fid + "-comment", text: T.comment }));
       fs.appendChild(ta);
-      form.appendChild(fs);
-    });
+      return fs;
+    }
     var draft = el("button", { type: "button", class: "secondary", text: T.saveDraft });
     var submit = el("button", { type: "submit", text: T.submit });
     form.appendChild(draft); form.appendChild(document.createTextNode(" ")); form.appendChild(submit);
@@ -293,9 +340,36 @@
   // ---- admin -----------------------------------------------------------
 
   function adminPage(me) {
-    ["import-session", "attest-session", "create-id"].forEach(function (i) {
-      if (me.session) document.getElementById(i).value = me.session;
+    var select = document.getElementById("admin-session");
+    var board = document.getElementById("admin-board");
+    var current = "";
+
+    function loadSessions(pick) {
+      return api("GET", "/api/v1/sessions").then(function (r) {
+        select.textContent = "";
+        if (r.status !== 200) { say(errorOf(r), true); return; }
+        if (!r.body.length) select.appendChild(el("option", { value: "", text: T.noSession }));
+        r.body.forEach(function (s) {
+          select.appendChild(el("option", { value: s.id, text: s.id + " – " + s.title }));
+        });
+        var want = pick || me.session || (r.body.length ? r.body[r.body.length - 1].id : "");
+        if (want) { select.value = want; show(want); }
+      });
+    }
+    function show(session) {
+      if (!session) return;
+      current = session;
+      lastStarted = "";
+      board.hidden = false;
+      refreshPipeline();
+      refreshCandidates();
+      refreshRun();
+    }
+    document.getElementById("admin-pick").addEventListener("submit", function (e) {
+      e.preventDefault();
+      show(select.value);
     });
+
     var create = document.getElementById("admin-create");
     create.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -306,17 +380,124 @@
       api("POST", "/api/v1/sessions", s).then(function (r) {
         out.className = "result" + (r.status === 201 ? "" : " error");
         out.textContent = r.status === 201 ? T.created : errorOf(r);
+        if (r.status === 201) { create.reset(); loadSessions(s.id); }
       });
     });
+
+    function sbase() { return "/api/v1/sessions/" + enc(current); }
+    function result(id, msg, isError) {
+      var o = document.getElementById(id);
+      o.className = "result" + (isError ? " error" : "");
+      o.textContent = msg;
+    }
+
+    // Pipeline: counts per state and the documents to act on.
+    function refreshPipeline() {
+      api("GET", sbase() + "/pipeline").then(function (r) {
+        var counts = document.getElementById("pipe-counts"), att = document.getElementById("pipe-attention");
+        counts.textContent = ""; att.textContent = "";
+        if (r.status !== 200) { result("pipe-result", errorOf(r), true); return; }
+        var p = r.body;
+        document.getElementById("pipe-summary").textContent = format(format(T.pipeSummary, p.candidates), p.expected);
+        ["missing", "queued", "extracting", "checking", "rendering", "ready", "rejected", "failed"].forEach(function (st) {
+          counts.appendChild(el("li", {}, [el("strong", { text: String(p.counts[st] || 0) }),
+            el("span", { text: st === "missing" ? T.notUploadedShort : (T["state." + st] || st) })]));
+        });
+        if (p.stuck) counts.appendChild(el("li", { class: "error" }, [el("strong", { text: String(p.stuck) }), el("span", { text: T.stuck })]));
+        document.getElementById("pipe-retry-all").disabled = !p.attention.some(function (d) { return d.retry; });
+        if (!p.attention.length) { att.appendChild(el("p", { class: "muted", text: T.nothingToDo })); return; }
+        var tbody = el("tbody");
+        p.attention.forEach(function (d) {
+          var action = el("td");
+          if (d.retry) {
+            var b = el("button", { type: "button", text: T.retry, "aria-label": T.retry + " " + d.candidate + " " + d.modality });
+            b.addEventListener("click", function () {
+              b.disabled = true;
+              api("POST", sbase() + "/candidates/" + enc(d.candidate) + "/documents/" + enc(d.modality) + "/retry").then(function (r) {
+                result("pipe-result", r.status === 202 ? format(T.retried, 1) : errorOf(r), r.status !== 202);
+                refreshPipeline();
+              });
+            });
+            action.appendChild(b);
+          } else {
+            action.appendChild(el("span", { class: "muted", text: T.newUploadNeeded }));
+          }
+          tbody.appendChild(el("tr", {}, [
+            el("td", { text: d.candidate }), el("td", { text: d.modality }),
+            el("td", {}, [stateBadge(d.state), d.stuck ? el("span", { class: "error", text: " " + T.stuck }) : null]),
+            el("td", { text: (d.error && d.error.message) || "" }), action]));
+        });
+        att.appendChild(el("div", { class: "table-wrap" }, [el("table", {}, [
+          el("thead", {}, [el("tr", {}, [T.candidate, T.modality, T.state, T.reason, T.action].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+          tbody])]));
+      });
+    }
+    document.getElementById("pipe-refresh").addEventListener("click", refreshPipeline);
+    document.getElementById("pipe-retry-all").addEventListener("click", function () {
+      api("POST", sbase() + "/retry").then(function (r) {
+        if (r.status !== 200) { result("pipe-result", errorOf(r), true); return; }
+        var msg = format(T.retried, r.body.retried.length);
+        r.body.errors.forEach(function (x) { msg += " " + x.candidate + " " + x.modality + " : " + x.message; });
+        result("pipe-result", msg, r.body.errors.length > 0);
+        refreshPipeline();
+      });
+    });
+
+    // Candidates: import, assessors, decisions, results.
+    function refreshCandidates() {
+      api("GET", sbase() + "/results").then(function (r) {
+        var box = document.getElementById("cand-list");
+        box.textContent = "";
+        if (r.status !== 200) { box.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        if (!r.body.length) { box.appendChild(el("p", { class: "muted", text: T.noCandidatesYet })); return; }
+        var tbody = el("tbody");
+        r.body.forEach(function (row) { tbody.appendChild(candidateRow(row)); });
+        box.appendChild(el("div", { class: "table-wrap" }, [el("table", {}, [
+          el("thead", {}, [el("tr", {}, [T.candidate, T.name, T.assessors, T.decisions, T.result, T.attestation].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+          tbody])]));
+      });
+    }
+    function candidateRow(row) {
+      var c = row.candidate, cbase = sbase() + "/candidates/" + enc(c.id);
+      var input = el("input", { value: (row.assessors || []).join(", "), "aria-label": T.assessors + " " + c.id, id: "assessors-" + c.id });
+      var save = el("button", { type: "button", class: "secondary", text: T.save });
+      var note = el("span", { role: "status" });
+      save.addEventListener("click", function () {
+        var names = input.value.split(/[,;\s]+/).filter(function (x) { return x; });
+        api("PUT", cbase + "/assessors", { assessors: names }).then(function (r) {
+          note.className = r.status === 200 ? "" : "error";
+          note.textContent = r.status === 200 ? " " + T.saved2 : " " + errorOf(r);
+        });
+      });
+      var decisions = el("td", { text: T["decisions." + row.decisions] || row.decisions });
+      if (row.decisions === "submitted") {
+        var reopen = el("button", { type: "button", class: "secondary", text: T.reopen });
+        reopen.addEventListener("click", function () {
+          if (!window.confirm(T.confirmReopen)) return;
+          api("POST", cbase + "/decisions/reopen").then(function (r) {
+            if (r.status !== 200) { decisions.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+            refreshCandidates();
+          });
+        });
+        decisions.appendChild(document.createTextNode(" "));
+        decisions.appendChild(reopen);
+      }
+      var outcome = row.result ? (T["outcome." + row.result.outcome] || row.result.outcome) : (row.problem || "");
+      if (row.result && row.result.outcome === "validation_partielle") {
+        outcome += " (" + row.result.blocs.filter(function (b) { return b.validated; }).map(function (b) { return b.bloc; }).join(", ") + ")";
+      }
+      return el("tr", {}, [el("td", { text: c.id }), el("td", { text: fullName(c) }),
+        el("td", {}, [input, save, note]), decisions, el("td", { text: outcome }), el("td", { text: row.attestation || "" })]);
+    }
     var imp = document.getElementById("admin-import");
     imp.addEventListener("submit", function (e) {
       e.preventDefault();
-      var out = imp.querySelector(".result");
+      var out = document.getElementById("import-result");
       out.textContent = "";
       var file = imp.elements.file.files[0];
       if (!file) return;
       file.text().then(function (csv) {
-        return api("POST", "/api/v1/sessions/" + enc(imp.elements.session.value.trim()) + "/candidates", csv, "text/csv");
+        return api("POST", sbase() + "/candidates", csv, "text/csv");
       }).then(function (r) {
         var rep = r.body || {};
         if (!rep.created && r.status >= 300) { out.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
@@ -330,17 +511,105 @@
           });
           out.appendChild(ul);
         }
+        imp.reset();
+        refreshCandidates();
+        refreshPipeline();
       });
     });
-    var att = document.getElementById("admin-attest");
-    att.addEventListener("submit", function (e) {
+
+    // Login links.
+    function csvCell(v) { v = String(v == null ? "" : v); return /[";\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+    function save(blob, name) {
+      var a = el("a", { href: URL.createObjectURL(blob), download: name });
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }
+    document.getElementById("links-download").addEventListener("click", function () {
+      api("POST", sbase() + "/tokens").then(function (r) {
+        if (r.status !== 201) { result("links-result", errorOf(r), true); return; }
+        var lines = ["numero_candidat;nom;prenoms;courriel;lien;valable_jusqu_au"];
+        r.body.forEach(function (l) {
+          lines.push([l.candidate, l.last_name, (l.first_names || []).join(" "), l.email, location.origin + l.login_path, l.expires_at].map(csvCell).join(";"));
+        });
+        save(new Blob(["\uFEFF" + lines.join("\r\n") + "\r\n"], { type: "text/csv" }), "liens-" + current + ".csv");
+        result("links-result", format(T.linksReady, r.body.length), false);
+      });
+    });
+    var alink = document.getElementById("assessor-link");
+    alink.addEventListener("submit", function (e) {
       e.preventDefault();
-      var out = att.querySelector(".result");
-      api("POST", "/api/v1/sessions/" + enc(att.elements.session.value.trim()) + "/attestations").then(function (r) {
-        out.className = "result" + (r.status < 300 ? "" : " error");
-        out.textContent = r.status < 300 ? T.queued : errorOf(r);
+      api("POST", "/api/v1/tokens", { role: "assessor", session: current, subject: alink.elements.subject.value.trim() }).then(function (r) {
+        var out = document.getElementById("assessor-link-result");
+        out.textContent = "";
+        if (r.status !== 201) { result("assessor-link-result", errorOf(r), true); return; }
+        out.className = "result";
+        var id = "assessor-link-value";
+        out.appendChild(el("label", { for: id, text: format(T.assessorLink, r.body.claims.subject) }));
+        var input = el("input", { id: id, readonly: "", value: location.origin + r.body.login_path });
+        out.appendChild(input);
+        input.select();
       });
     });
+
+    // Attestations and exports.
+    // refreshRun shows the last attestation run. With waitFor set (the
+    // start of the run shown when the admin asked for a new one, or "" if
+    // none), it polls until a newer run has finished.
+    var runTimer = null, lastStarted = "";
+    function refreshRun(waitFor) {
+      clearTimeout(runTimer);
+      var again = function () { runTimer = setTimeout(function () { refreshRun(waitFor); }, 1000); };
+      api("GET", sbase() + "/attestations/run").then(function (r) {
+        var box = document.getElementById("attest-status");
+        if (r.status === 404) { if (waitFor !== undefined) again(); return; }
+        box.textContent = "";
+        if (r.status !== 200) { box.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        var run = r.body;
+        lastStarted = run.started_at;
+        box.appendChild(el("p", { class: run.state === "failed" ? "error" : "", text: (T["run." + run.state] || run.state) +
+          (run.finished_at ? " (" + new Date(run.finished_at).toLocaleString("fr-FR") + ")" : "") }));
+        if (run.error) box.appendChild(el("p", { class: "error", text: run.error.message }));
+        var ul = el("ul");
+        ul.appendChild(el("li", { text: format(T.runIssued, (run.issued || []).length) }));
+        ul.appendChild(el("li", { text: format(T.runUnchanged, run.unchanged || 0) }));
+        if (run.not_submitted && run.not_submitted.length) ul.appendChild(el("li", { text: T.runNotSubmitted + " " + run.not_submitted.join(", ") }));
+        if (run.incomplete && run.incomplete.length) ul.appendChild(el("li", { text: T.runIncomplete + " " + run.incomplete.join(", ") }));
+        (run.problems || []).forEach(function (p) { ul.appendChild(el("li", { class: "error", text: p.candidate + " : " + p.message })); });
+        box.appendChild(ul);
+        if (waitFor === undefined) return;
+        if (run.started_at === waitFor || run.state === "running" || run.state === "retrying") again();
+        else refreshCandidates();
+      });
+    }
+    document.getElementById("attest-run").addEventListener("click", function () {
+      var box = document.getElementById("attest-status");
+      var before = lastStarted;
+      api("POST", sbase() + "/attestations").then(function (r) {
+        box.textContent = "";
+        box.appendChild(el("p", { class: r.status < 300 ? "" : "error", text: r.status < 300 ? T.queued : errorOf(r) }));
+        if (r.status < 300) runTimer = setTimeout(function () { refreshRun(before); }, 500);
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-download]"), function (b) {
+      b.addEventListener("click", function () {
+        var what = b.getAttribute("data-download");
+        result("download-result", T.downloading, false);
+        fetch(sbase() + "/" + what, { credentials: "same-origin" }).then(function (r) {
+          if (!r.ok) {
+            return r.json().then(function (body) { result("download-result", errorOf({ body: body }), true); },
+              function () { result("download-result", T.apiError, true); });
+          }
+          return r.blob().then(function (blob) {
+            var ext = what.slice(what.lastIndexOf("."));
+            save(blob, what.slice(0, what.lastIndexOf(".")) + "-" + current + ext);
+            result("download-result", format(T.downloaded, b.textContent), false);
+          });
+        }, function () { result("download-result", T.apiError, true); });
+      });
+    });
+
+    loadSessions();
   }
 
   // ---- start -----------------------------------------------------------
