@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 
 	"github.com/dossier-cert/dossier"
 )
@@ -16,6 +18,10 @@ import (
 type Client struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
+	redis     asynq.RedisConnOpt
+
+	mu      sync.Mutex
+	monitor *asynqmon.HTTPHandler // made by Monitor
 }
 
 var _ dossier.Queue = (*Client)(nil)
@@ -23,12 +29,18 @@ var _ dossier.Queue = (*Client)(nil)
 // NewClient returns a Client enqueueing on the Redis r names. It connects
 // lazily: an unreachable Redis shows at the first enqueue.
 func NewClient(r asynq.RedisConnOpt) *Client {
-	return &Client{client: asynq.NewClient(r), inspector: asynq.NewInspector(r)}
+	return &Client{client: asynq.NewClient(r), inspector: asynq.NewInspector(r), redis: r}
 }
 
 // Close closes the connections to Redis.
 func (c *Client) Close() error {
-	return errors.Join(c.client.Close(), c.inspector.Close())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var mon error
+	if c.monitor != nil {
+		mon = c.monitor.Close()
+	}
+	return errors.Join(c.client.Close(), c.inspector.Close(), mon)
 }
 
 // errQueueDown is what the API shows when Redis cannot be reached.

@@ -37,6 +37,12 @@ type serviceConfig struct {
 	VerifyBase      string // public base URL of /verify
 	AttestPrefix    string // prefix of attestation numbers
 
+	// serve, dev: the declaration of holders to the Caisse des Dépôts
+	// (the admin page's CDC export), and the queue's web console.
+	CDCEmitter, CDCCertifier, CDCContract string
+	CertificationCode                     string // RNCP code, when the referentiel has none
+	QueueMonitor                          bool   // serve asynqmon, read-only, to admins
+
 	Referentiel string // another certification's referentiel (JSON file)
 	Limits      extract.Limits
 
@@ -66,6 +72,13 @@ func envInt(name string, def int) int {
 
 func envInt64(name string, def int64) int64 {
 	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def
@@ -104,6 +117,11 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		str(&c.Addr, "addr", "DOSSIER_ADDR", def, "adresse d'écoute HTTP")
 		str(&c.TokenSecretFile, "token-secret-file", "DOSSIER_TOKEN_SECRET_FILE", "", "fichier du secret qui signe les jetons d'accès"+map[bool]string{true: " (vide : créé sous --data)", false: " (obligatoire)"}[which == "dev"])
 		str(&c.PublicKeys, "public-keys", "DOSSIER_PUBLIC_KEYS", "", "clés publiques de vérification des attestations (dossier de .pub ou fichiers séparés par des virgules)")
+		str(&c.CDCEmitter, "cdc-emitter", "CDC_EMITTER", "", "identifiant client CDC de l'émetteur des déclarations, 8 caractères")
+		str(&c.CDCCertifier, "cdc-certifier", "CDC_CERTIFIER", "", "identifiant client CDC du certificateur, 8 caractères")
+		str(&c.CDCContract, "cdc-contract", "CDC_CONTRACT", "", "numéro de contrat CDC du certificateur")
+		str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification déclaré à la CDC (défaut : celui du référentiel)")
+		fs.BoolVar(&c.QueueMonitor, "queue-monitor", envBool("DOSSIER_QUEUE_MONITOR", true), "console de la file (asynqmon, lecture seule) sous /admin/queues/ pour les administrateurs ($DOSSIER_QUEUE_MONITOR)")
 	}
 	if which != "serve" {
 		str(&c.SigningKey, "signing-key", "DOSSIER_SIGNING_KEY", "", "clé privée Ed25519 qui signe les attestations (dossier keygen)")

@@ -251,18 +251,24 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 			return nil, err
 		}
 	}
+	var monitor http.Handler
+	if cfg.QueueMonitor {
+		monitor = queue.Monitor(httpapi.QueueMonitorPath)
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Queue: m.Queue(queue),
 		TokenSecrets: secrets, Keys: ring, Referentiel: &ref.Referentiel,
 		MaxUploadBytes: cfg.Limits.MaxBytes,
 		PingStorage:    store.Ping, PingRedis: queue.Ping,
-		Logger: log,
+		CDC:          httpapi.CDCConfig{Emitter: cfg.CDCEmitter, Certifier: cfg.CDCCertifier, Contract: cfg.CDCContract, CertificationCode: cfg.CertificationCode},
+		QueueMonitor: monitor,
+		Logger:       log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	for _, p := range []string{"/api/", "/login", "/logout", "/verify", "/verify/", "/healthz", "/readyz"} {
+	for _, p := range []string{"/api/", "/login", "/logout", "/verify", "/verify/", "/healthz", "/readyz", httpapi.QueueMonitorPath, httpapi.QueueMonitorPath + "/"} {
 		mux.Handle(p, api.Handler())
 	}
 	mux.Handle("/", web.Handler())
@@ -358,7 +364,7 @@ const devSessionID = "demo"
 // devSession creates the demo session if it does not exist.
 func devSession(ctx context.Context, r dossier.Records) error {
 	now := time.Now()
-	_, err := r.Create(ctx, dossier.SessionKey(devSessionID), dossier.Session{
+	err := dossier.CreateSession(ctx, r, dossier.Session{
 		ID: devSessionID, Title: "Session de démonstration",
 		Deadline: now.AddDate(0, 1, 0).Truncate(24 * time.Hour), JuryDate: now.AddDate(0, 1, 15).Truncate(24 * time.Hour),
 	})
