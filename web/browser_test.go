@@ -107,7 +107,7 @@ func TestBrowserCandidate(t *testing.T) {
 		t.Logf("DOM:\n%s", dom)
 	}
 	if dir := os.Getenv("DOSSIER_SCREENSHOTS"); dir != "" {
-		headless(t, bin, link, filepath.Join(dir, "candidat.png"))
+		headless(t, bin, link, filepath.Join(dir, "candidat-refus.png"))
 	}
 }
 

@@ -33,6 +33,48 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startDev runs "dossier dev" on a free loopback port, on embedded Redis
+// and S3 whatever the environment says, as "make run" has them (the test
+// owns its queue; the worker suites cover the real Redis), until the test
+// ends. It returns the address, the data folder and dev's output.
+func startDev(t *testing.T) (addr, data string, out *syncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	data, out = t.TempDir(), &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "--data", data, "--addr", addr, "--log-level", "warn",
+			"--redis-addr=", "--s3-endpoint="}, out, out)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("dev exit %d:\n%s", code, out.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("dev did not stop within 30 s of its context's end")
+		}
+	})
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("dev not up after 20 s:\n%s", out.String())
+		}
+	}
+	return addr, data, out
+}
+
 // The README's journey: "dossier dev" on embedded Redis and S3, then
 // "dossier demo" uploads the sample E1 and E5 through the API and saves the
 // sheets the workers rendered.
@@ -40,43 +82,8 @@ func TestDevAndDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	data, out := t.TempDir(), t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	var devOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		// Embedded Redis and S3 whatever the environment says, as "make
-		// run" has them: the test owns its queue (the worker suites cover
-		// the real Redis).
-		done <- run(ctx, []string{"dev", "--data", data, "--addr", addr, "--log-level", "warn",
-			"--redis-addr=", "--s3-endpoint="}, &devOut, &devOut)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != exitOK {
-				t.Errorf("dev exit %d:\n%s", code, devOut.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("dev did not stop within 30 s of its context's end")
-		}
-	}()
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("dev not up after 20 s:\n%s", devOut.String())
-		}
-	}
+	addr, data, devOut := startDev(t)
+	out := t.TempDir()
 	code, stdout, stderr := runCmd(t, "demo", "--url", "http://"+addr, "--token-file", filepath.Join(data, "admin.token"),
 		"--out", out, "--e1", "../../testdata/dossiers/e1-solide.pdf", "--e5", "../../testdata/dossiers/e5-solide.pdf")
 	if code != exitOK {
