@@ -451,3 +451,39 @@ func TestQueueMonitor(t *testing.T) {
 		t.Errorf("no monitor configured: %d", r.status)
 	}
 }
+
+func TestImportScores(t *testing.T) {
+	e := newEnv(t)
+	e.create(dossier.DecisionsKey("s1", "c1"), dossier.DecisionSheet{
+		Decisions: []dossier.Decision{{Competence: "C1", Verdict: dossier.Acquis, Assessor: "anne", Date: testNow}},
+		Scores:    []dossier.QuestionnaireScore{{Questionnaire: 2, Score: 90}, {Questionnaire: 3, Score: 70}}})
+	csvFile := "\uFEFFid;questionnaire;score\n" +
+		"c1;1;72,5\n" +
+		"c1;2;55 %\n" +
+		"c2;1;80\n" +
+		"c2;13;90\n" +
+		"c9;1;50\n"
+	r := e.do(request{method: "POST", path: "/api/v1/sessions/s1/scores", token: e.admin(), contentType: "text/csv", body: []byte(csvFile)})
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	rep := decode[httpapi.ScoresReport](t, r)
+	if !slices.Equal(rep.Updated, []string{"c1"}) || len(rep.Errors) != 2 ||
+		rep.Errors[0].Line != 5 || rep.Errors[0].Field != "questionnaire" || rep.Errors[1].Line != 6 || rep.Errors[1].Field != "id" {
+		t.Errorf("report %s", r.body)
+	}
+	var sheet dossier.DecisionSheet
+	e.record(dossier.DecisionsKey("s1", "c1"), &sheet)
+	want := []dossier.QuestionnaireScore{{Questionnaire: 1, Score: 72.5}, {Questionnaire: 2, Score: 55}, {Questionnaire: 3, Score: 70}}
+	if !slices.Equal(sheet.Scores, want) || len(sheet.Decisions) != 1 {
+		t.Errorf("c1's sheet %+v, want scores %v and the decision kept", sheet, want)
+	}
+	// c2 had a bad row: none of its scores was recorded.
+	if e.record(dossier.DecisionsKey("s1", "c2"), &sheet) {
+		t.Errorf("c2's sheet written: %+v", sheet)
+	}
+	wantError(t, e.do(request{method: "POST", path: "/api/v1/sessions/s1/scores", token: e.admin(), contentType: "text/csv",
+		body: []byte("id;score\nc1;50\n")}), 400, dossier.EInvalid, "questionnaire")
+	wantError(t, e.do(request{method: "POST", path: "/api/v1/sessions/s1/scores", token: e.anne(), contentType: "text/csv",
+		body: []byte(csvFile)}), 403, dossier.EForbidden)
+}

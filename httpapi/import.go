@@ -81,13 +81,9 @@ func (s *Server) importCandidates(w http.ResponseWriter, r *http.Request, _ *Cla
 			rows = append(rows, importRow{line: i + 1, cand: c})
 		}
 	case "text/csv", "application/csv", "text/plain", "application/vnd.ms-excel":
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxImportBytes))
+		data, err := readUpload(w, r, s.cfg.MaxImportBytes)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return tooLarge(tooBig.Limit)
-			}
-			return invalid("L'envoi du fichier a été interrompu : recommencez.")
+			return err
 		}
 		if rows, report.Errors, err = parseCSV(data); err != nil {
 			return err
@@ -160,14 +156,13 @@ func sameCandidate(a, b dossier.Candidate) bool {
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
-// parseCSV reads a candidate file: UTF-8 (with or without a byte order
-// mark), separated by commas or, as a French Excel saves it, semicolons; a
-// header row naming the columns. Rows it cannot read are reported with
-// their line; a file it cannot read at all is an error.
-func parseCSV(data []byte) ([]importRow, []RowError, error) {
+// newCSVReader reads a CSV file as spreadsheets save it: UTF-8 (with or
+// without a byte order mark), separated by commas or, as a French Excel
+// saves it, semicolons.
+func newCSVReader(data []byte) (*csv.Reader, error) {
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	if !utf8.Valid(data) {
-		return nil, nil, invalid("Le fichier n'est pas encodé en UTF-8 : dans Excel, « Enregistrer sous » puis « CSV UTF-8 » ; dans LibreOffice, choisissez le jeu de caractères Unicode (UTF-8).")
+		return nil, invalid("Le fichier n'est pas encodé en UTF-8 : dans Excel, « Enregistrer sous » puis « CSV UTF-8 » ; dans LibreOffice, choisissez le jeu de caractères Unicode (UTF-8).")
 	}
 	rd := csv.NewReader(bytes.NewReader(data))
 	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
@@ -176,7 +171,31 @@ func parseCSV(data []byte) ([]importRow, []RowError, error) {
 	}
 	rd.FieldsPerRecord = -1
 	rd.TrimLeadingSpace = true
+	return rd, nil
+}
 
+// readUpload reads a file sent as a request's body, up to limit bytes.
+func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, tooLarge(tooBig.Limit)
+		}
+		return nil, invalid("L'envoi du fichier a été interrompu : recommencez.")
+	}
+	return data, nil
+}
+
+// parseCSV reads a candidate file: UTF-8 (with or without a byte order
+// mark), separated by commas or, as a French Excel saves it, semicolons; a
+// header row naming the columns. Rows it cannot read are reported with
+// their line; a file it cannot read at all is an error.
+func parseCSV(data []byte) ([]importRow, []RowError, error) {
+	rd, err := newCSVReader(data)
+	if err != nil {
+		return nil, nil, err
+	}
 	header, err := rd.Read()
 	if err != nil {
 		return nil, nil, invalid("Fichier CSV illisible : la première ligne doit nommer les colonnes (%s).", strings.Join(csvColumns, ","))

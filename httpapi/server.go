@@ -261,6 +261,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/sessions/{session}/pipeline", adminOnly, s.getPipeline)
 	s.api("POST /api/v1/sessions/{session}/retry", adminOnly, s.retrySession)
 	s.api("POST "+documentPath+"/retry", adminOnly, s.retryDocument)
+	s.api("POST /api/v1/sessions/{session}/scores", adminOnly, s.importScores)
 	s.api("GET /api/v1/sessions/{session}/results", adminOnly, s.getResults)
 	s.api("GET /api/v1/sessions/{session}/results.csv", adminOnly, s.getResultsCSV)
 	s.api("GET /api/v1/sessions/{session}/attestations.zip", adminOnly, s.getAttestationsZIP)

@@ -48,6 +48,7 @@ var texts = map[string]string{
 	"notReady":                     "Document non traité",
 	"created":                      "Session créée.",
 	"imported":                     "%d candidat(s) importé(s).",
+	"scoresImported":               "Scores enregistrés pour %d candidat(s).",
 	"badRows":                      "Lignes refusées :",
 	"queued":                       "Génération des attestations demandée.",
 	"noSession":                    "Aucune session : créez-en une.",

@@ -22,8 +22,8 @@ import (
 // Chromium, headless, against "dossier dev" on a loopback port, through
 // the pages only (clicks, file pickers, downloads):
 //
-//   - the admin imports candidates from a CSV file and assigns an
-//     assessor;
+//   - the admin imports candidates from a CSV file, assigns an assessor
+//     and imports the E2 scores;
 //   - the candidate uploads E1 and E5 and sees them ready, with the
 //     elements the checker did not find;
 //   - the assessor reads the findings with their quotes, opens a grading
@@ -116,6 +116,9 @@ func TestBrowserJourneys(t *testing.T) {
 	os.WriteFile(csvFile, []byte("id,last_name,birth_name,first_names,birth_date,sex,email\n"+
 		"2026-001,Durand,Durand,Camille,1994-03-12,F,camille.durand@example.fr\n"+
 		"2026-002,Petit,Petit,,1990-01-01,M,\n"), 0o644)
+	// Its E2 scores pass the 60 % bar.
+	scoresFile := filepath.Join(t.TempDir(), "scores.csv")
+	os.WriteFile(scoresFile, []byte("id;questionnaire;score\n2026-001;1;72,5\n2026-001;2;64\n"), 0o644)
 	step("admin imports and assigns", login(string(adminToken)),
 		chromedp.WaitVisible(css("#admin-board")),
 		chromedp.SetUploadFiles(css("#import-file"), []string{csvFile}),
@@ -126,6 +129,9 @@ func TestBrowserJourneys(t *testing.T) {
 		chromedp.SetValue(css("#assessors-2026-001"), "anne"),
 		chromedp.Click(css("#assessors-2026-001 + button")),
 		waitText("#cand-list", "Enregistré."),
+		chromedp.SetUploadFiles(css("#scores-file"), []string{scoresFile}),
+		chromedp.Click(css("#scores-import button[type=submit]")),
+		waitText("#scores-result", "Scores enregistrés pour 1 candidat(s)."),
 	)
 
 	// The candidate uploads E1 and E5 with the file pickers, on a phone.

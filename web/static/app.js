@@ -517,6 +517,32 @@
       });
     });
 
+    // E2 scores.
+    var scores = document.getElementById("scores-import");
+    scores.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var out = document.getElementById("scores-result");
+      out.textContent = "";
+      var file = scores.elements.file.files[0];
+      if (!file) return;
+      file.text().then(function (csv) {
+        return api("POST", sbase() + "/scores", csv, "text/csv");
+      }).then(function (r) {
+        if (r.status !== 200) { out.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        out.appendChild(el("p", { text: format(T.scoresImported, r.body.updated.length) }));
+        if (r.body.errors.length) {
+          out.appendChild(el("p", { class: "error", text: T.badRows }));
+          var ul = el("ul", {});
+          r.body.errors.forEach(function (x) {
+            ul.appendChild(el("li", { text: "l. " + x.line + (x.candidate ? " (" + x.candidate + ")" : "") + " : " + x.message }));
+          });
+          out.appendChild(ul);
+        }
+        scores.reset();
+        refreshCandidates();
+      });
+    });
+
     // Login links.
     function csvCell(v) { v = String(v == null ? "" : v); return /[";\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
     function save(blob, name) {
