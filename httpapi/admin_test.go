@@ -147,6 +147,28 @@ func TestPipeline(t *testing.T) {
 	wantError(t, e.do(request{method: "GET", path: "/api/v1/sessions/s9/pipeline", token: e.admin()}), 404, dossier.ENotFound)
 }
 
+// TestDocumentStates: the counts metrics export, for every indexed
+// session.
+func TestDocumentStates(t *testing.T) {
+	e := newEnv(t)
+	seedDocuments(e)
+	ctx := context.Background()
+	// s1 and s2 were stored without the index; s3 is indexed and empty.
+	if err := dossier.CreateSession(ctx, e.records, dossier.Session{ID: "s3", Title: "Session 3"}); err != nil {
+		t.Fatal(err)
+	}
+	e.create(dossier.SessionIndexKey("s1"), map[string]string{"id": "s1"})
+	e.create(dossier.SessionIndexKey("gone"), map[string]string{"id": "gone"}) // indexed, never created
+	got, err := e.api.DocumentStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["s1"]["ready"] != 1 || got["s1"]["failed"] != 1 || got["s1"]["extracting"] != 1 ||
+		got["s1"]["rejected"] != 1 || got["s1"]["missing"] != 0 || got["s3"]["missing"] != 0 || len(got["s3"]) != 8 {
+		t.Errorf("states %v", got)
+	}
+}
+
 func TestRetryDocument(t *testing.T) {
 	e := newEnv(t)
 	shas := seedDocuments(e)

@@ -98,6 +98,7 @@ var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
 type env struct {
 	t       *testing.T
 	srv     *httptest.Server
+	api     *httpapi.Server
 	blobs   dossier.Blobs
 	records dossier.Records
 	queue   *fakeQueue
@@ -128,6 +129,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	e.api = s
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 

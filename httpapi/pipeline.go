@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -85,6 +86,50 @@ func (s *Server) sessionDocuments(ctx context.Context, session string) (ids []st
 	return ids, recs, found, nil
 }
 
+// countStates counts documents by state: every state of pipelineStates,
+// zeros included.
+func countStates(recs []dossier.DocumentRecord, found []bool) map[string]int {
+	counts := map[string]int{}
+	for _, st := range pipelineStates {
+		counts[st] = 0
+	}
+	for i, rec := range recs {
+		if found[i] {
+			counts[string(rec.State)]++
+		} else {
+			counts["missing"]++
+		}
+	}
+	return counts
+}
+
+// DocumentStates counts the documents of every session by state (see
+// pipelineStates), for metrics.DocumentStates: session → state → count.
+// It reads every document's record: call it once a minute, not at every
+// scrape.
+func (s *Server) DocumentStates(ctx context.Context) (map[string]map[string]int, error) {
+	keys, err := s.cfg.Records.List(ctx, dossier.SessionIndexPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]int{}
+	for _, k := range keys {
+		id, ok := strings.CutSuffix(strings.TrimPrefix(k, dossier.SessionIndexPrefix), ".json")
+		if !ok || !dossier.ValidID(id) {
+			continue
+		}
+		_, recs, found, err := s.sessionDocuments(ctx, id)
+		if errors.Is(err, errSessionNotFound) {
+			continue // indexed, never created
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = countStates(recs, found)
+	}
+	return out, nil
+}
+
 // getPipeline is GET /api/v1/sessions/{session}/pipeline.
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, _ *Claims) error {
 	session := r.PathValue("session")
@@ -93,16 +138,11 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, _ *Claims) 
 		return err
 	}
 	v := pipelineView{Session: session, Candidates: len(ids), Expected: len(recs),
-		Counts: map[string]int{}, Attention: []pipelineDoc{}, At: s.now()}
-	for _, st := range pipelineStates {
-		v.Counts[st] = 0
-	}
+		Counts: countStates(recs, found), Attention: []pipelineDoc{}, At: s.now()}
 	for i, rec := range recs {
 		if !found[i] {
-			v.Counts["missing"]++
 			continue
 		}
-		v.Counts[string(rec.State)]++
 		stuck := s.stuck(rec)
 		if stuck {
 			v.Stuck++

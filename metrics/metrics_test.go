@@ -189,3 +189,31 @@ func TestNil(t *testing.T) {
 		t.Error("nil Metrics: Wrap returned nil")
 	}
 }
+
+func TestWatchDocuments(t *testing.T) {
+	m := metrics.New(metrics.Config{})
+	calls := 0
+	m.WatchDocuments(func(ctx context.Context) (map[string]map[string]int, error) {
+		calls++
+		return map[string]map[string]int{"2026-11-paris": {"ready": 40 + calls, "failed": 2}}, nil
+	}, time.Hour)
+	text := scrape(t, m)
+	assertContains(t, text, `dossier_documents{session="2026-11-paris",state="ready"} 41`,
+		`dossier_documents{session="2026-11-paris",state="failed"} 2`, "dossier_documents_read_ok 1")
+	// Within the interval, a scrape reuses the reading.
+	scrape(t, m)
+	if calls != 1 {
+		t.Errorf("%d readings for two scrapes within the interval, want 1", calls)
+	}
+
+	m2 := metrics.New(metrics.Config{})
+	m2.WatchDocuments(func(ctx context.Context) (map[string]map[string]int, error) {
+		return nil, errors.New("s3 down")
+	}, 0)
+	text = scrape(t, m2)
+	assertContains(t, text, "dossier_documents_read_ok 0")
+	assertLacks(t, text, "dossier_documents{")
+	// The failure is counted once per reading (collectors run
+	// concurrently: the count shows from the next scrape).
+	assertContains(t, scrape(t, m2), "dossier_documents_read_ok 0", `dossier_storage_errors_total{op="document_states"} 1`)
+}

@@ -107,7 +107,8 @@ func TestDevAndDemo(t *testing.T) {
 		m = body("/metrics")
 	}
 	if !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) ||
-		!strings.Contains(m, `dossier_http_requests_total{code="2xx",method="PUT",route="/api/v1/sessions/{session}/candidates/{candidate}/documents/{modality}"} 2`) {
+		!strings.Contains(m, `dossier_http_requests_total{code="2xx",method="PUT",route="/api/v1/sessions/{session}/candidates/{candidate}/documents/{modality}"} 2`) ||
+		!strings.Contains(m, `dossier_documents{session="demo",state="ready"} 2`) {
 		t.Errorf("/metrics lacks the tasks or uploads:\n%s", m)
 	}
 	if page := body("/"); !strings.Contains(page, "<html") {

@@ -267,6 +267,7 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 	if err != nil {
 		return nil, err
 	}
+	m.WatchDocuments(api.DocumentStates, 0)
 	mux := http.NewServeMux()
 	for _, p := range []string{"/api/", "/login", "/logout", "/verify", "/verify/", "/healthz", "/readyz", httpapi.QueueMonitorPath, httpapi.QueueMonitorPath + "/"} {
 		mux.Handle(p, api.Handler())
