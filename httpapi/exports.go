@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -98,10 +99,7 @@ func (s *Server) getAttestationsZIP(w http.ResponseWriter, r *http.Request, _ *C
 	if err != nil && !errors.Is(err, dossier.ErrNotFound) {
 		return unavailable(err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="attestations-`+session+`.zip"`)
-	h.Set("Cache-Control", "no-store")
+	attachment(w, "application/zip", "attestations-"+session+".zip")
 	zw := zip.NewWriter(w)
 	var index bytes.Buffer
 	index.WriteString("\uFEFF")
@@ -150,6 +148,15 @@ func (s *Server) getAttestationsZIP(w http.ResponseWriter, r *http.Request, _ *C
 		s.abort(r, fmt.Errorf("attestations zip: %w", err))
 	}
 	return nil
+}
+
+// attachment sets the headers of a download named name: an export holds
+// personal data, so no cache keeps it.
+func attachment(w http.ResponseWriter, contentType, name string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "no-store")
 }
 
 // abort ends a response already under way: the error is logged and the
@@ -224,10 +231,7 @@ func (s *Server) getCDC(w http.ResponseWriter, r *http.Request, _ *Claims) error
 	if err := cdc.Write(&buf, flux); err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/xml; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="cdc-`+session+`.xml"`)
-	h.Set("Cache-Control", "no-store")
+	attachment(w, "application/xml; charset=utf-8", "cdc-"+session+".xml")
 	w.Write(buf.Bytes())
 	return nil
 }

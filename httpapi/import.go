@@ -219,28 +219,11 @@ func parseCSV(data []byte) ([]importRow, []RowError, error) {
 
 	var rows []importRow
 	var errs []RowError
-	for {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	err = eachRow(rd, len(header), func(line int, msg string) {
+		if len(errs) < maxRowErrors {
+			errs = append(errs, RowError{Line: line, Message: msg})
 		}
-		line, _ := rd.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return nil, nil, invalid("Fichier CSV illisible.")
-			}
-			if len(errs) < maxRowErrors {
-				errs = append(errs, RowError{Line: pe.StartLine, Message: "Ligne CSV mal formée (guillemets mal fermés ?) : elle n'a pas été lue."})
-			}
-			continue
-		}
-		if len(rec) != len(header) {
-			if len(errs) < maxRowErrors {
-				errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("%d colonnes au lieu de %d.", len(rec), len(header))})
-			}
-			continue
-		}
+	}, func(line int, rec []string) {
 		get := func(name string) string {
 			if i, ok := col[name]; ok {
 				return rec[i]
@@ -258,8 +241,37 @@ func parseCSV(data []byte) ([]importRow, []RowError, error) {
 			Email:        get("email"),
 			AccessRoute:  get("access_route"),
 		}})
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return rows, errs, nil
+}
+
+// eachRow calls fn with every row of rd that has width fields, and its
+// line; a row it cannot read, or of another width, goes to bad with the
+// reason. It stops only on a file it cannot read at all.
+func eachRow(rd *csv.Reader, width int, bad func(line int, msg string), fn func(line int, rec []string)) error {
+	for {
+		rec, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := rd.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return invalid("Fichier CSV illisible.")
+			}
+			bad(pe.StartLine, "Ligne CSV mal formée (guillemets mal fermés ?) : elle n'a pas été lue.")
+			continue
+		}
+		if len(rec) != width {
+			bad(line, fmt.Sprintf("%d colonnes au lieu de %d.", len(rec), width))
+			continue
+		}
+		fn(line, rec)
+	}
 }
 
 func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }

@@ -198,10 +198,7 @@ func (s *Server) getResultsCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="resultats-`+session+`.csv"`)
-	h.Set("Cache-Control", "no-store")
+	attachment(w, "text/csv; charset=utf-8", "resultats-"+session+".csv")
 	w.Write(buf.Bytes())
 	return nil
 }

@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -110,28 +107,11 @@ func (s *Server) parseScores(data []byte, ids []string) (map[string][]dossier.Qu
 			bad[cand] = true
 		}
 	}
-	for {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := rd.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return nil, nil, nil, invalid("Fichier CSV illisible.")
-			}
-			report(pe.StartLine, "", "", "Ligne CSV mal formée (guillemets mal fermés ?) : elle n'a pas été lue.")
-			continue
-		}
-		if len(rec) != len(header) {
-			report(line, "", "", "%d colonnes au lieu de %d.", len(rec), len(header))
-			continue
-		}
+	err = eachRow(rd, len(header), func(line int, msg string) { report(line, "", "", "%s", msg) }, func(line int, rec []string) {
 		id := strings.TrimSpace(rec[col["id"]])
 		if !slices.Contains(ids, id) {
 			report(line, "", "id", "Aucun candidat n'a le numéro « %s » dans cette session.", id)
-			continue
+			return
 		}
 		if !slices.Contains(order, id) {
 			order = append(order, id)
@@ -143,19 +123,22 @@ func (s *Server) parseScores(data []byte, ids []string) (map[string][]dossier.Qu
 		}
 		if !known {
 			report(line, id, "questionnaire", "Questionnaire « %s » inconnu du référentiel.", rec[col["questionnaire"]])
-			continue
+			return
 		}
 		raw := strings.TrimSuffix(strings.TrimSpace(rec[col["score"]]), "%")
 		score, err := strconv.ParseFloat(strings.Replace(strings.TrimSpace(raw), ",", ".", 1), 64)
 		if err != nil || score < 0 || score > 100 {
 			report(line, id, "score", "Score « %s » invalide : un pourcentage de 0 à 100 (par exemple 72,5).", rec[col["score"]])
-			continue
+			return
 		}
 		if slices.ContainsFunc(byCand[id], func(x dossier.QuestionnaireScore) bool { return x.Questionnaire == q }) {
 			report(line, id, "questionnaire", "Deux scores pour le questionnaire %d du candidat %s.", q, id)
-			continue
+			return
 		}
 		byCand[id] = append(byCand[id], dossier.QuestionnaireScore{Questionnaire: q, Score: score})
+	})
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	for id := range bad {
 		byCand[id] = nil

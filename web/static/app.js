@@ -502,20 +502,24 @@
         var rep = r.body || {};
         if (!rep.created && r.status >= 300) { out.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
         out.appendChild(el("p", { text: format(T.imported, (rep.created || []).length) }));
-        if (rep.errors && rep.errors.length) {
-          out.appendChild(el("p", { class: "error", text: T.badRows }));
-          var ul = el("ul", {});
-          rep.errors.forEach(function (x) {
-            ul.appendChild(el("li", { text: "l. " + x.line + (x.candidate ? " (" + x.candidate + ")" : "") +
-              (x.field ? " [" + x.field + "]" : "") + " : " + x.message }));
-          });
-          out.appendChild(ul);
-        }
+        badRows(out, rep.errors);
         imp.reset();
         refreshCandidates();
         refreshPipeline();
       });
     });
+
+    // badRows lists the rows of an imported file that were refused.
+    function badRows(out, errors) {
+      if (!errors || !errors.length) return;
+      out.appendChild(el("p", { class: "error", text: T.badRows }));
+      var ul = el("ul", {});
+      errors.forEach(function (x) {
+        ul.appendChild(el("li", { text: "l. " + x.line + (x.candidate ? " (" + x.candidate + ")" : "") +
+          (x.field ? " [" + x.field + "]" : "") + " : " + x.message }));
+      });
+      out.appendChild(ul);
+    }
 
     // E2 scores.
     var scores = document.getElementById("scores-import");
@@ -530,14 +534,7 @@
       }).then(function (r) {
         if (r.status !== 200) { out.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
         out.appendChild(el("p", { text: format(T.scoresImported, r.body.updated.length) }));
-        if (r.body.errors.length) {
-          out.appendChild(el("p", { class: "error", text: T.badRows }));
-          var ul = el("ul", {});
-          r.body.errors.forEach(function (x) {
-            ul.appendChild(el("li", { text: "l. " + x.line + (x.candidate ? " (" + x.candidate + ")" : "") + " : " + x.message }));
-          });
-          out.appendChild(ul);
-        }
+        badRows(out, r.body.errors);
         scores.reset();
         refreshCandidates();
       });
