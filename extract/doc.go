@@ -21,5 +21,10 @@
 // still inside the child, and ledongthuc reads that. A document that needs
 // a real password stays encrypted; a scan stays no_text_layer.
 //
+// What a font's codes stand for, extract reads itself, as pdftotext does,
+// where the library falls short (fonttext.go): ToUnicode maps, base
+// encodings and glyph names of simple fonts, predefined CJK CMaps, and the
+// CIDs of composite fonts without a map.
+//
 // extract does not interpret the text: grading does.
 package extract

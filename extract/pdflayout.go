@@ -54,6 +54,10 @@ const (
 	// closedSpace is the advance of a space, word spacing included,
 	// below which it separates nothing.
 	closedSpace = 0.1
+	// fakeBoldShift is the distance, across and along, within which the
+	// same string drawn again is fake bold: drawn twice or more, a hair
+	// apart, to look thicker.
+	fakeBoldShift = 0.1
 	// tjWordGap is the TJ adjustment (thousandths of an em, moving right
 	// when negative) below which the pieces are separate words.
 	tjWordGap = -200
@@ -193,6 +197,9 @@ type layoutWalker struct {
 	have       bool
 	endX, endY float64
 	lastSize   float64
+	// The last visible string shown and where it starts, in device space.
+	lastText     string
+	lastX, lastY float64
 	// pending is a separator owed to the next visible string: drawn
 	// blanks and wide TJ adjustments.
 	pending separator
@@ -525,6 +532,9 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 	if s == "" {
 		return tm
 	}
+	if w.have && s == w.lastText && math.Abs(sx-w.lastX) < fakeBoldShift*size && math.Abs(sy-w.lastY) < fakeBoldShift*size {
+		return tm // fake bold: read once
+	}
 	sep := sepNone
 	if w.have {
 		sep = w.separator(sx-w.endX, sy-w.endY, ux, uy, size)
@@ -539,6 +549,7 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 	}
 	w.write(max(sep, w.pending), s)
 	w.have, w.lastSize, w.pending = true, size, sepNone
+	w.lastText, w.lastX, w.lastY = s, sx, sy
 	return tm
 }
 
@@ -582,46 +593,6 @@ func (w *layoutWalker) write(sep separator, s string) {
 	}
 }
 
-// decode turns a string's codes into text, as GetPlainText does: bytes
-// unchanged when the font is unknown, invalid UTF-8 replaced.
-func (w *layoutWalker) decode(f *pdf.Font, m *fontMetrics, raw string) string {
-	var s string
-	switch {
-	case f == nil:
-		s = raw
-	case m.byteText != nil:
-		var b strings.Builder
-		b.Grow(len(raw))
-		for i := 0; i < len(raw); i++ {
-			b.WriteString(m.byteText[raw[i]])
-		}
-		s = b.String()
-	case m.pairText != nil && len(raw)%2 == 0:
-		var b strings.Builder
-		b.Grow(len(raw))
-		for i := 0; i < len(raw); i += 2 {
-			code := uint16(raw[i])<<8 | uint16(raw[i+1])
-			t, ok := m.pairText[code]
-			if !ok {
-				if r, ok := wideRune(m.wide, code); ok {
-					t = string(r)
-				} else {
-					t = f.Encoder().Decode(raw[i : i+2])
-				}
-				m.pairText[code] = t
-			}
-			b.WriteString(t)
-		}
-		s = b.String()
-	default:
-		s = f.Encoder().Decode(raw)
-	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return s
-}
-
 // spaced puts a space between the characters of s that have none.
 func spaced(s string) string {
 	var b strings.Builder
@@ -655,17 +626,17 @@ type fontMetrics struct {
 	missing  float64    // width of codes outside widths
 	ranges   []cidRange // composite fonts: /W, sorted by lo
 
-	// The library's decoders scan the encoding's differences or the
-	// CMap's ranges for every code. Where a font's codes decode one by
-	// one, their text is kept: byteText for simple fonts, pairText for
-	// composite fonts with two-byte Identity codes, filled as codes come
-	// (a document is read by one goroutine).
-	byteText *[256]string
-	pairText map[uint16]string
-	// wide are the ToUnicode ranges whose ends differ beyond their last
-	// byte, which the library does not decode: gofpdf, for one, maps the
-	// whole two-byte space with "<0000> <FFFF> <0000>".
-	wide []unicodeRange
+	// What the codes stand for (fonttext.go): byteText for simple fonts;
+	// pairText for composite fonts with two-byte Identity codes, filled
+	// as codes come (a document is read by one goroutine) from toUnicode,
+	// cids (read on the first code toUnicode leaves out) or the library;
+	// legacy for composite fonts with a legacy CJK CMap.
+	byteText  *[256]string
+	pairText  map[uint16]string
+	toUnicode *toUnicode
+	cids      *cidText
+	cidsRead  bool
+	legacy    func(raw string) string
 }
 
 // cidRange gives codes lo..hi the widths ws[code-lo], or w when ws is nil.
@@ -769,31 +740,6 @@ func (c *metricsCache) forget(k weak.Pointer[pdf.Font]) {
 	c.mu.Lock()
 	delete(c.m, k)
 	c.mu.Unlock()
-}
-
-// keepText sets up the decoding of f's codes one by one, if decoding them
-// together gives the same text: the 256 bytes in one string for a simple
-// font; for an Identity-encoded composite font the two-byte codes are the
-// font's by definition.
-func (m *fontMetrics) keepText(f *pdf.Font) {
-	enc := f.Encoder()
-	if m.twoByte {
-		if e := f.V.Key("Encoding").Name(); e == "Identity-H" || e == "Identity-V" {
-			m.pairText = make(map[uint16]string)
-			m.wide = wideRanges(f.V.Key("ToUnicode"))
-		}
-		return
-	}
-	var t [256]string
-	var all, each strings.Builder
-	for c := range 256 {
-		t[c] = enc.Decode(string([]byte{byte(c)}))
-		all.WriteByte(byte(c))
-		each.WriteString(t[c])
-	}
-	if enc.Decode(all.String()) == each.String() {
-		m.byteText = &t
-	}
 }
 
 // maxWidthEntries bounds the widths read from one font.

@@ -154,6 +154,12 @@ func TestPDFLayout(t *testing.T) {
 			want: "Accord X", exact: true,
 		},
 		{
+			scenario: "fake bold: a string drawn again a hair away is read once, a word repeated is not",
+			pdf: layoutPDF("BT /F1 10 Tf 1 0 0 1 72 700 Tm (B) Tj 1 0 0 1 72.25 700 Tm (B) Tj 1 0 0 1 71.75 700.5 Tm (B) Tj "+
+				"1 0 0 1 77 700 Tm (old) Tj 1 0 0 1 77.3 700 Tm (old) Tj 1 0 0 1 100 700 Tm (old) Tj ET", ""),
+			want: "Bold old", exact: true,
+		},
+		{
 			scenario: "operators with missing operands are skipped",
 			pdf:      layoutPDF("BT /F1 Tf Tj 10 TJ /F1 10 Tf 72 700 Td (Still read) Tj ET", ""),
 			want:     "Still read", exact: true,
