@@ -35,9 +35,53 @@ func (e *EmbeddedRedis) ConnOpt() asynq.RedisConnOpt { return asynq.RedisClientO
 // Close stops the server.
 func (e *EmbeddedRedis) Close() { e.m.Close() }
 
-// RedisAt returns the options of the Redis at addr (host:port), with its
-// password ("" for none) and database number, for Config.Redis and
-// NewClient: callers need not import asynq.
-func RedisAt(addr, password string, db int) asynq.RedisConnOpt {
-	return asynq.RedisClientOpt{Addr: addr, Password: password, DB: db}
+// RedisConfig says how to reach the queue's Redis, in one of three ways:
+//
+//   - one server: Addr (host:port);
+//   - a master watched by Redis Sentinel: MasterName and SentinelAddrs
+//     (the sentinels, host:port each), which give the master's address and
+//     follow a failover (asynq.RedisFailoverClientOpt);
+//   - a Redis Cluster: ClusterAddrs, some of its nodes (host:port each),
+//     from which the client learns the others
+//     (asynq.RedisClusterClientOpt).
+//
+// Only one way is meant to be set; the program's configuration checks it
+// (cmd/dossier). ConnOpt uses Cluster when ClusterAddrs is set, else
+// Sentinel when SentinelAddrs is, else Addr.
+//
+// On a Cluster, asynq keeps each queue's keys in one hash slot (the queue
+// name between braces: "asynq:{documents}:pending"), so a queue lives on
+// one shard: a Cluster brings availability, not queue throughput. Queue
+// names therefore contain no braces (Queues: "documents",
+// "attestations").
+type RedisConfig struct {
+	Addr string
+
+	MasterName    string
+	SentinelAddrs []string
+	// SentinelPassword is the sentinels' own password (their requirepass),
+	// when they have one; Password is the master's.
+	SentinelPassword string
+
+	ClusterAddrs []string
+
+	// Password is the server's, the master's or the Cluster's nodes' ("":
+	// none).
+	Password string
+	// DB is the database number, for a server or a Sentinel master (0 by
+	// default); a Cluster has only database 0 and ignores it.
+	DB int
+}
+
+// ConnOpt returns asynq's options for c, for Config.Redis and NewClient:
+// callers need not import asynq.
+func (c RedisConfig) ConnOpt() RedisConnOpt {
+	switch {
+	case len(c.ClusterAddrs) > 0:
+		return asynq.RedisClusterClientOpt{Addrs: c.ClusterAddrs, Password: c.Password}
+	case len(c.SentinelAddrs) > 0:
+		return asynq.RedisFailoverClientOpt{MasterName: c.MasterName, SentinelAddrs: c.SentinelAddrs,
+			SentinelPassword: c.SentinelPassword, Password: c.Password, DB: c.DB}
+	}
+	return asynq.RedisClientOpt{Addr: c.Addr, Password: c.Password, DB: c.DB}
 }

@@ -1,25 +1,36 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier/extract"
+	"github.com/dossier-cert/dossier/worker"
 )
 
 // serviceConfig is the configuration of serve, work and dev. Every setting
 // is a flag whose default can be set by the environment variable named in
 // its help; the defaults are those shown by "dossier serve -h".
 type serviceConfig struct {
-	// Redis (asynq's broker). dev starts an in-process Redis when empty.
-	RedisAddr     string
-	RedisPassword string
-	RedisDB       int
+	// Redis (asynq's broker): one server (RedisAddr), or a master watched
+	// by Sentinel (RedisSentinelMaster and RedisSentinelAddrs), or a Redis
+	// Cluster (RedisClusterAddrs); serve and work need exactly one. dev
+	// starts an in-process Redis when RedisAddr is empty, and knows neither
+	// Sentinel nor Cluster.
+	RedisAddr             string
+	RedisPassword         string
+	RedisDB               int
+	RedisSentinelMaster   string
+	RedisSentinelAddrs    string // host:port, separated by commas
+	RedisSentinelPassword string // the sentinels' own password
+	RedisClusterAddrs     string // host:port of some nodes, separated by commas
 
 	// S3-compatible storage. dev starts an in-process server when empty.
 	S3Endpoint  string
@@ -97,9 +108,15 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 	str := func(p *string, name, env, def, usage string) {
 		fs.StringVar(p, name, envOr(env, def), usage+" ($"+env+")")
 	}
-	str(&c.RedisAddr, "redis-addr", "REDIS_ADDR", "", "adresse de Redis, hôte:port"+map[bool]string{true: " (vide : Redis intégré)", false: " (obligatoire)"}[which == "dev"])
+	str(&c.RedisAddr, "redis-addr", "REDIS_ADDR", "", "adresse de Redis, hôte:port"+map[bool]string{true: " (vide : Redis intégré)", false: " (obligatoire, sauf avec Sentinel ou Cluster)"}[which == "dev"])
 	str(&c.RedisPassword, "redis-password", "REDIS_PASSWORD", "", "mot de passe de Redis")
 	fs.IntVar(&c.RedisDB, "redis-db", envInt("REDIS_DB", 0), "base Redis ($REDIS_DB)")
+	if which != "dev" {
+		str(&c.RedisSentinelMaster, "redis-sentinel-master", "REDIS_SENTINEL_MASTER", "", "Redis Sentinel : nom du maître surveillé (au lieu de --redis-addr, avec --redis-sentinel-addrs)")
+		str(&c.RedisSentinelAddrs, "redis-sentinel-addrs", "REDIS_SENTINEL_ADDRS", "", "Redis Sentinel : adresses des sentinelles, hôte:port séparés par des virgules")
+		str(&c.RedisSentinelPassword, "redis-sentinel-password", "REDIS_SENTINEL_PASSWORD", "", "Redis Sentinel : mot de passe des sentinelles elles-mêmes, s'il y en a un (celui du maître est --redis-password)")
+		str(&c.RedisClusterAddrs, "redis-cluster-addrs", "REDIS_CLUSTER_ADDRS", "", "Redis Cluster : adresses de quelques nœuds, hôte:port séparés par des virgules (au lieu de --redis-addr ; base 0 seulement)")
+	}
 	str(&c.S3Endpoint, "s3-endpoint", "S3_ENDPOINT", "", "URL du stockage compatible S3"+map[bool]string{true: " (vide : stockage intégré sous --data)", false: " (obligatoire)"}[which == "dev"])
 	str(&c.S3Bucket, "s3-bucket", "S3_BUCKET", "dossier", "compartiment (bucket)")
 	str(&c.S3Region, "s3-region", "S3_REGION", "us-east-1", "région S3")
@@ -144,13 +161,15 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 	}
 }
 
-// check reports the settings a command cannot run without, all at once.
+// check reports the settings a command cannot run without, and those
+// that contradict each other, all at once.
 func (c *serviceConfig) check(which string) error {
-	var missing []string
+	var missing, wrong []string
 	if which != "dev" {
-		if c.RedisAddr == "" {
-			missing = append(missing, "--redis-addr ($REDIS_ADDR)")
+		if c.RedisAddr == "" && c.RedisSentinelAddrs == "" && c.RedisSentinelMaster == "" && c.RedisClusterAddrs == "" {
+			missing = append(missing, "--redis-addr ($REDIS_ADDR) (ou --redis-sentinel-master et --redis-sentinel-addrs, ou --redis-cluster-addrs)")
 		}
+		wrong = c.checkRedis()
 		if c.S3Endpoint == "" {
 			missing = append(missing, "--s3-endpoint ($S3_ENDPOINT)")
 		}
@@ -159,10 +178,83 @@ func (c *serviceConfig) check(which string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("réglages manquants : %s", strings.Join(missing, ", "))
+		wrong = append([]string{"réglages manquants : " + strings.Join(missing, ", ")}, wrong...)
+	}
+	if len(wrong) > 0 {
+		return errors.New(strings.Join(wrong, " ; "))
 	}
 	return nil
 }
+
+// checkRedis says what is wrong with the Redis settings of serve and
+// work: one way to reach Redis only (a server, Sentinel or Cluster), each
+// complete, addresses as host:port.
+func (c *serviceConfig) checkRedis() []string {
+	var wrong, ways []string
+	if c.RedisAddr != "" {
+		ways = append(ways, "--redis-addr ($REDIS_ADDR)")
+	}
+	if c.RedisSentinelAddrs != "" || c.RedisSentinelMaster != "" {
+		ways = append(ways, "--redis-sentinel-… ($REDIS_SENTINEL_MASTER, $REDIS_SENTINEL_ADDRS)")
+	}
+	if c.RedisClusterAddrs != "" {
+		ways = append(ways, "--redis-cluster-addrs ($REDIS_CLUSTER_ADDRS)")
+	}
+	if len(ways) > 1 {
+		wrong = append(wrong, fmt.Sprintf("%s sont renseignés ensemble : gardez-en un seul (un Redis seul, Sentinel ou Cluster) et videz les autres",
+			strings.Join(ways, " et ")))
+	}
+	switch {
+	case c.RedisSentinelAddrs != "" && c.RedisSentinelMaster == "":
+		wrong = append(wrong, "--redis-sentinel-addrs sans --redis-sentinel-master ($REDIS_SENTINEL_MASTER) : donnez le nom du maître que les sentinelles surveillent (celui de « sentinel monitor », souvent mymaster)")
+	case c.RedisSentinelMaster != "" && c.RedisSentinelAddrs == "":
+		wrong = append(wrong, "--redis-sentinel-master sans --redis-sentinel-addrs ($REDIS_SENTINEL_ADDRS) : donnez les adresses hôte:port des sentinelles, séparées par des virgules")
+	}
+	if c.RedisSentinelPassword != "" && c.RedisSentinelAddrs == "" {
+		wrong = append(wrong, "--redis-sentinel-password ($REDIS_SENTINEL_PASSWORD) ne sert qu'avec Sentinel : renseignez --redis-sentinel-addrs ou videz-le")
+	}
+	if c.RedisClusterAddrs != "" && c.RedisDB != 0 {
+		wrong = append(wrong, fmt.Sprintf("--redis-db %d avec --redis-cluster-addrs : un Redis Cluster n'a que la base 0 ; videz $REDIS_DB ou mettez 0", c.RedisDB))
+	}
+	for _, f := range []struct{ flag, list string }{{"--redis-sentinel-addrs", c.RedisSentinelAddrs}, {"--redis-cluster-addrs", c.RedisClusterAddrs}} {
+		if f.list != "" && len(splitList(f.list)) == 0 {
+			wrong = append(wrong, fmt.Sprintf("%s : aucune adresse hôte:port dans « %s »", f.flag, f.list))
+		}
+		for _, a := range splitList(f.list) {
+			if host, port, err := net.SplitHostPort(a); err != nil || host == "" || port == "" {
+				wrong = append(wrong, fmt.Sprintf("%s : « %s » n'est pas une adresse hôte:port", f.flag, a))
+			}
+		}
+	}
+	return wrong
+}
+
+// splitList splits a list separated by commas, without blanks or empty
+// items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// redisConfig is how serve and work reach Redis: a server, Sentinel or
+// Cluster, as check has accepted.
+func (c *serviceConfig) redisConfig() worker.RedisConfig {
+	return worker.RedisConfig{
+		Addr:       c.RedisAddr,
+		MasterName: c.RedisSentinelMaster, SentinelAddrs: splitList(c.RedisSentinelAddrs), SentinelPassword: c.RedisSentinelPassword,
+		ClusterAddrs: splitList(c.RedisClusterAddrs),
+		Password:     c.RedisPassword, DB: c.RedisDB,
+	}
+}
+
+// redis is redisConfig's connection options, for the queue's client and
+// server.
+func (c *serviceConfig) redis() worker.RedisConnOpt { return c.redisConfig().ConnOpt() }
 
 // logger builds the program's logger: JSON lines by default.
 func (c *serviceConfig) logger(w *os.File) *slog.Logger {

@@ -44,7 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(log, "storage", err)
 	}
-	queue := worker.NewClient(worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB))
+	queue := worker.NewClient(cfg.redis())
 	defer queue.Close()
 	secrets, err := readSecrets(cfg.TokenSecretFile)
 	if err != nil {
@@ -76,7 +76,7 @@ func runWork(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(log, "storage", err)
 	}
-	redis := worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB)
+	redis := cfg.redis()
 	client := worker.NewClient(redis)
 	defer client.Close()
 	m := metrics.New(metrics.Config{QueueSizes: client.QueueSizes})
@@ -128,7 +128,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(log, "storage", err)
 	}
-	redis := worker.RedisAt(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB)
+	redis := cfg.redis()
 	if cfg.RedisAddr == "" {
 		r, err := worker.StartEmbeddedRedis()
 		if err != nil {
