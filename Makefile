@@ -7,7 +7,7 @@ BIN     := bin/dossier
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/dossier-cert/dossier.Version=$(VERSION)
 
-.PHONY: help run demo check build test corpus bench lint fuzz clean
+.PHONY: help run demo check build test corpus bench load lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ corpus: ## read every PDF of ../shared/corpus/pdf-wild: text or a contract error
 
 bench: ## benchmarks: extraction and check speed, sheets, attestations
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+load: build ## load test on loopback: 1,000 documents through the API, Redis, S3 and 2 workers; report in out/load-report.json (LOAD_FLAGS="--workers 3" to vary)
+	@mkdir -p out
+	$(GO) run ./cmd/loadtest --bin $(BIN) --json out/load-report.json $(LOAD_FLAGS)
 
 lint: ## gofmt, go vet, and staticcheck when installed
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt: the files above need formatting" && exit 1)
