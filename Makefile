@@ -7,7 +7,7 @@ BIN     := bin/dossier
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/dossier-cert/dossier.Version=$(VERSION)
 
-.PHONY: help run demo check build test corpus bench load lint fuzz clean
+.PHONY: help run demo check build test corpus bench load screenshots lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ bench: ## benchmarks: extraction and check speed, sheets, attestations
 load: build ## load test on loopback: 1,000 documents through the API, Redis, S3 and 2 workers; report in out/load-report.json (LOAD_FLAGS="--workers 3" to vary)
 	@mkdir -p out
 	$(GO) run ./cmd/loadtest --bin $(BIN) --json out/load-report.json $(LOAD_FLAGS)
+
+screenshots: ## the three journeys in Chromium against dossier dev, saving a screenshot of each page to docs/screenshots
+	DOSSIER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowserJourneys$$' ./cmd/dossier
 
 lint: ## gofmt, go vet, and staticcheck when installed
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt: the files above need formatting" && exit 1)

@@ -22,9 +22,9 @@ import (
 // Config is what a worker needs. Required fields say so; every other field
 // documents its zero value.
 type Config struct {
-	// Redis is the Redis holding the queue (asynq.RedisClientOpt{Addr: …},
-	// or EmbeddedRedis.ConnOpt in development). Required by New; unused by
-	// NewProcessor.
+	// Redis is the Redis holding the queue: one server, a master behind
+	// Sentinel or a Cluster (RedisConfig.ConnOpt), or EmbeddedRedis.ConnOpt
+	// in development. Required by New; unused by NewProcessor.
 	Redis asynq.RedisConnOpt
 
 	// Blobs and Records are the store of documents and records. Required.
