@@ -31,8 +31,10 @@ type cidText struct {
 }
 
 // readCIDText reads what explains the CIDs of a composite font; nil when
-// nothing does.
-func readCIDText(font pdf.Value) (c *cidText) {
+// nothing does. CIDs are code points only for a font without a ToUnicode
+// map (hasMap false): one that has a map and leaves a CID out gives it no
+// text, as pdftotext does.
+func readCIDText(font pdf.Value, hasMap bool) (c *cidText) {
 	defer func() {
 		if recover() != nil {
 			c = nil
@@ -42,7 +44,7 @@ func readCIDText(font pdf.Value) (c *cidText) {
 	c = &cidText{}
 	switch d.Key("CIDSystemInfo").Key("Ordering").Text() {
 	case "Identity", "UCS":
-		c.unicode = true
+		c.unicode = !hasMap
 	case "Japan1":
 		c.collection = japan1()
 	}

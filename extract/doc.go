@@ -18,13 +18,16 @@
 // AES-256 or crypt-filter encryption with an empty user password, streams
 // it cannot parse), a repair stage (repair.go, the only home of
 // github.com/pdfcpu/pdfcpu) rewrites the document as a plain PDF in memory,
-// still inside the child, and ledongthuc reads that. A document that needs
-// a real password stays encrypted; a scan stays no_text_layer.
+// still inside the child, and ledongthuc reads that. What pdfcpu cannot
+// decrypt either, extract decrypts itself with the empty password, as the
+// user or as the owner (decrypt.go). A document that needs a real password
+// stays encrypted; a scan stays no_text_layer.
 //
 // What a font's codes stand for, extract reads itself, as pdftotext does,
 // where the library falls short (fonttext.go): ToUnicode maps, base
 // encodings and glyph names of simple fonts, predefined CJK CMaps, and the
-// CIDs of composite fonts without a map.
+// CIDs of composite fonts without a map. Text drawn outside a page's media
+// box is not read, as pdftotext does not read it.
 //
 // extract does not interpret the text: grading does.
 package extract

@@ -217,13 +217,18 @@ func (w *layoutWalker) decode(f *pdf.Font, m *fontMetrics, raw string) string {
 					t, ok = m.toUnicode.lookup(uint32(code), 2)
 				}
 				if !ok && !m.cidsRead {
-					m.cids, m.cidsRead = readCIDText(f.V), true
+					m.cids, m.cidsRead = readCIDText(f.V, m.toUnicode != nil), true
 				}
 				if !ok && m.cids != nil {
 					t, ok = m.cids.text(code)
 				}
 				if !ok {
 					t = libraryDecode(f, raw[i:i+2])
+					if strings.Trim(t, "\uFFFD") == "" {
+						// The library did not know either: pdftotext
+						// gives no text for such a CID.
+						t = ""
+					}
 				}
 				m.pairText[code] = t
 			}

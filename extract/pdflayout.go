@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sort"
@@ -76,6 +77,8 @@ var (
 // one that exceeds the limits gives the text read within them.
 func layoutText(p page, fonts fontCache) (text string, err error) {
 	w := &layoutWalker{
+		box:       p.box,
+		hasBox:    p.hasBox,
 		fonts:     fonts,
 		metrics:   make(map[*pdf.Font]*fontMetrics),
 		formFonts: make(map[uint64]map[string]*pdf.Font),
@@ -97,19 +100,23 @@ func layoutText(p page, fonts fontCache) (text string, err error) {
 		w.walk(contents, p.resources, pageFonts, g)
 	case pdf.Array:
 		// One stream cut in pieces, possibly between an operator and its
-		// operands: read as one, unless a piece is not a stream.
+		// operands: read as one, unless a piece is not a stream, or the
+		// library would join the last token of a piece and the first of
+		// the next (it puts nothing between them; readers put a blank).
 		whole := true
 		for i := 0; i < contents.Len(); i++ {
 			whole = whole && contents.Index(i).Kind() == pdf.Stream
 		}
-		if whole {
+		if whole && !joinsTokens(contents) {
 			w.walk(contents, p.resources, pageFonts, g)
 			break
 		}
+		// Piece by piece, the graphics state carried from one to the next.
+		st := newWalkState(g)
 		streams := 0
 		for i := 0; i < contents.Len(); i++ {
 			if s := contents.Index(i); s.Kind() == pdf.Stream {
-				w.walk(s, p.resources, pageFonts, g)
+				w.walkFrom(s, p.resources, pageFonts, st)
 				streams++
 			}
 		}
@@ -183,6 +190,10 @@ const (
 
 // layoutWalker holds one page's walk.
 type layoutWalker struct {
+	// The page's media box, when it has one: text drawn wholly outside
+	// it is not read, as pdftotext does not read it.
+	box       [4]float64
+	hasBox    bool
 	fonts     fontCache
 	metrics   map[*pdf.Font]*fontMetrics
 	formFonts map[uint64]map[string]*pdf.Font // by resources' object
@@ -205,11 +216,92 @@ type layoutWalker struct {
 	pending separator
 }
 
+// walkState is the state a content stream's operators change.
+type walkState struct {
+	g       graphicsState
+	stack   []graphicsState // saved by q
+	tm, tlm affine          // text and line matrices
+}
+
+func newWalkState(g graphicsState) *walkState {
+	return &walkState{g: g, tm: identity, tlm: identity}
+}
+
+// joinsTokens tells whether the pieces of a page's contents, read one
+// after the other as the library reads them, join a token's end to the
+// next token's start ("Q" then "BT" read as "QBT"). It reads every piece
+// but the last; one it cannot read joins nothing.
+func joinsTokens(contents pdf.Value) bool {
+	for i := 0; i+1 < contents.Len(); i++ {
+		last, ok := lastByte(contents.Index(i))
+		if !ok || isPDFSpace(last) || isPDFDelim(last) {
+			continue
+		}
+		first, ok := firstByte(contents.Index(i + 1))
+		if ok && !isPDFSpace(first) && !isPDFDelim(first) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastByteWriter keeps the last byte written to it.
+type lastByteWriter struct {
+	b   byte
+	any bool
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		l.b, l.any = p[len(p)-1], true
+	}
+	return len(p), nil
+}
+
+// maxPieceScan bounds what lastByte decodes of one piece.
+const maxPieceScan = 64 << 20
+
+func lastByte(strm pdf.Value) (b byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			b, ok = 0, false
+		}
+	}()
+	rd := strm.Reader()
+	defer rd.Close()
+	var l lastByteWriter
+	if n, _ := io.Copy(&l, io.LimitReader(rd, maxPieceScan)); n == maxPieceScan {
+		return 0, false
+	}
+	return l.b, l.any
+}
+
+func firstByte(strm pdf.Value) (b byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			b, ok = 0, false
+		}
+	}()
+	rd := strm.Reader()
+	defer rd.Close()
+	var one [1]byte
+	if n, _ := io.ReadFull(rd, one[:]); n == 1 {
+		return one[0], true
+	}
+	return 0, false
+}
+
 // walk runs a content stream with its resources, starting from the
 // graphics state g.
 func (w *layoutWalker) walk(strm, res pdf.Value, fonts map[string]*pdf.Font, g graphicsState) {
-	var stack []graphicsState
-	tm, tlm := identity, identity
+	w.walkFrom(strm, res, fonts, newWalkState(g))
+}
+
+// walkFrom runs a content stream from the state st, and leaves in st the
+// state it ends with.
+func (w *layoutWalker) walkFrom(strm, res pdf.Value, fonts map[string]*pdf.Font, st *walkState) {
+	g, stack, tm, tlm := st.g, st.stack, st.tm, st.tlm
+	defer func() { st.g, st.stack, st.tm, st.tlm = g, stack, tm, tlm }()
 	pdf.Interpret(strm, func(stk *pdf.Stack, op string) {
 		w.ops++
 		if w.ops > maxLayoutOps {
@@ -532,6 +624,10 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 	if s == "" {
 		return tm
 	}
+	ex, ey := tm.mul(g.ctm).apply(0, g.rise)
+	if w.hasBox && offPage(w.box, sx, sy, ex, ey) {
+		return tm
+	}
 	if w.have && s == w.lastText && math.Abs(sx-w.lastX) < fakeBoldShift*size && math.Abs(sy-w.lastY) < fakeBoldShift*size {
 		return tm // fake bold: read once
 	}
@@ -539,7 +635,7 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 	if w.have {
 		sep = w.separator(sx-w.endX, sy-w.endY, ux, uy, size)
 	}
-	w.endX, w.endY = tm.mul(g.ctm).apply(0, g.rise)
+	w.endX, w.endY = ex, ey
 	if isBlank(s) {
 		// A drawn blank only separates.
 		if w.have && w.pending < max(sep, sepSpace) {
@@ -551,6 +647,14 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 	w.have, w.lastSize, w.pending = true, size, sepNone
 	w.lastText, w.lastX, w.lastY = s, sx, sy
 	return tm
+}
+
+// offPage tells whether a string drawn from (sx, sy) to (ex, ey) lies
+// wholly outside box. pdftotext drops each glyph whose origin is past the
+// right, top or bottom edge or whose end is before the left edge; a string
+// that crosses an edge is kept whole here.
+func offPage(box [4]float64, sx, sy, ex, ey float64) bool {
+	return max(sx, ex) < box[0] || min(sx, ex) > box[2] || max(sy, ey) < box[1] || min(sy, ey) > box[3]
 }
 
 // separator tells what lies between the end of the last string and a

@@ -113,6 +113,42 @@ func TestPDFLayout(t *testing.T) {
 			want: "Before\nInside the form\nAfter", exact: true,
 		},
 		{
+			scenario: "text wholly outside the media box is not read; a string across its edge is; the crop box bounds nothing",
+			pdf: minimalPDF("%PDF-1.4", []string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+				monoFont,
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /CropBox [0 0 50 50] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+				stream("BT /F1 10 Tf 72 100 Td (Inside) Tj ET BT /F1 10 Tf 72 700 Td (Above) Tj ET " +
+					"BT /F1 10 Tf 400 100 Td (Right) Tj ET BT /F1 10 Tf -100 100 Td (Left) Tj ET " +
+					"BT /F1 10 Tf 72 -20 Td (Below) Tj ET BT /F1 10 Tf 290 80 Td (Across) Tj ET"),
+			}, ""),
+			want: "Inside Across",
+		},
+		{
+			scenario: "the media box inherited from the page tree bounds the text",
+			pdf: minimalPDF("%PDF-1.4", []string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Kids [4 0 R] /Count 1 /MediaBox [0 0 200 200] >>",
+				monoFont,
+				"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+				stream("BT /F1 10 Tf 72 700 Td (Off the page) Tj ET BT /F1 10 Tf 72 100 Td (On the page) Tj ET"),
+			}, ""),
+			want: "On the page",
+		},
+		{
+			scenario: "contents in pieces that end and start without a blank: read as separate tokens",
+			pdf: minimalPDF("%PDF-1.4", []string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+				monoFont,
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents [5 0 R 6 0 R] >>",
+				"<< /Length 22 >>\nstream\nq 100 0 0 100 0 0 cm Q\nendstream",
+				stream("BT /F1 10 Tf 72 700 Td (Scaled back) Tj ET"),
+			}, ""),
+			want: "Scaled back",
+		},
+		{
 			scenario: "a form without resources uses the page's",
 			pdf: layoutPDF("/Fm1 Do", "/Fm1 6 0 R",
 				strings.Replace(form("", "BT /F1 10 Tf 72 700 Td (Inherited) Tj ET"), "/Resources << >> ", "", 1)),

@@ -25,9 +25,12 @@ func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
 	}()
 	data = fixHeader(data)
 	var suspect bool
-	if xrefCycle(data) {
+	switch {
+	case xrefCycle(data):
 		err = errCorrupt(errors.New("pdf: cross-reference sections form a cycle"))
-	} else {
+	case shortRC4Key(data):
+		err = errEncrypted() // for the repair stage (see shortRC4Key)
+	default:
 		pages, suspect, err = readPages(data, maxPages)
 	}
 	if !worthRepair(pages, suspect, err) {
@@ -150,10 +153,21 @@ func isEncryptionError(err error) bool {
 	return strings.Contains(s, "encryption") || strings.Contains(s, "encrypt")
 }
 
-// page is a leaf of the page tree with the resources it inherits.
+// page is a leaf of the page tree with the resources it inherits, and
+// the box its text must fall in (offPage).
 type page struct {
 	v         pdf.Value
 	resources pdf.Value
+	box       [4]float64 // the media box: llx lly urx ury
+	hasBox    bool
+}
+
+// pageBox reads a page's media box, the region pdftotext reads text in
+// (it reads the media box, not the crop box). ok is false when it is
+// missing or has no area: the text is then not bounded.
+func pageBox(media pdf.Value) (box [4]float64, ok bool) {
+	box, ok = rectOf(media)
+	return box, ok && box[2]-box[0] > 1 && box[3]-box[1] > 1
 }
 
 // pageTree walks the page tree from the catalog, once per node, in document
@@ -166,10 +180,10 @@ func pageTree(r *pdf.Reader, maxPages int) ([]page, error) {
 		return nil, errCorrupt(errors.New("pdf: no page tree"))
 	}
 	type node struct {
-		v         pdf.Value
-		resources pdf.Value
+		v                pdf.Value
+		resources, media pdf.Value // inherited
 	}
-	stack := []node{{root, pdf.Value{}}}
+	stack := []node{{v: root}}
 	seen := make(map[uint64]bool)
 	var leaves []page
 	// A budget of nodes ends the walk on trees that defeat the visited
@@ -189,20 +203,24 @@ func pageTree(r *pdf.Reader, maxPages int) ([]page, error) {
 			}
 			seen[id] = true
 		}
-		res := n.resources
+		res, media := n.resources, n.media
 		if own := n.v.Key("Resources"); own.Kind() == pdf.Dict {
 			res = own
 		}
+		if own := n.v.Key("MediaBox"); own.Kind() == pdf.Array {
+			media = own
+		}
 		kids := n.v.Key("Kids")
 		if kids.Kind() != pdf.Array || n.v.Key("Type").Name() == "Page" {
-			leaves = append(leaves, page{v: n.v, resources: res})
+			box, ok := pageBox(media)
+			leaves = append(leaves, page{v: n.v, resources: res, box: box, hasBox: ok})
 			if len(leaves) > maxPages {
 				return nil, errTooLarge(pagesOver(maxPages))
 			}
 			continue
 		}
 		for i := kids.Len() - 1; i >= 0; i-- {
-			stack = append(stack, node{kids.Index(i), res})
+			stack = append(stack, node{kids.Index(i), res, media})
 		}
 	}
 	return leaves, nil

@@ -35,7 +35,9 @@ import (
 // cannot read the document either, the cross-reference table is rebuilt
 // from the objects found in the file (rebuildXref), as other readers do,
 // and the two are tried again. A repaired reading is kept only if it gives
-// more text (repairPages). This file is the only home of pdfcpu.
+// more text (repairPages). An encrypted document that pdfcpu cannot open
+// is decrypted by extract itself (decrypt.go) and read from the start.
+// This file is the only home of pdfcpu.
 //
 // It runs in the child process, like the rest of PDF reading: pdfcpu's own
 // loops and allocations are bounded by the child's time and memory limits,
@@ -230,6 +232,12 @@ func worthRepair(pages []dossier.Page, suspect bool, err error) bool {
 // a document needing a password is encrypted, one over the page limit too
 // large, and one that pdfcpu decrypts is no longer encrypted.
 func repairPages(data []byte, maxPages int, pages []dossier.Page, err error) ([]dossier.Page, error) {
+	return repairPagesOnce(data, maxPages, pages, err, true)
+}
+
+// repairPagesOnce is repairPages; decrypt tells whether extract may still
+// decrypt the document itself (decrypt.go) where pdfcpu cannot: once.
+func repairPagesOnce(data []byte, maxPages int, pages []dossier.Page, err error, decrypt bool) ([]dossier.Page, error) {
 	best, bestErr := pages, err
 	better := func(again []dossier.Page, aerr error) bool {
 		if aerr == nil && textSize(again) > textSize(best) {
@@ -243,6 +251,19 @@ func repairPages(data []byte, maxPages int, pages []dossier.Page, err error) ([]
 		return false
 	}
 	fixed, rerr := repairPDF(data)
+	if decrypt && rerr != nil && (errors.Is(rerr, errNeedsPassword) || dossier.ErrorCode(err) == dossier.EEncrypted) {
+		plain, derr := decryptPDF(data)
+		switch {
+		case derr == nil:
+			again, suspect, aerr := readPages(plain, maxPages)
+			if !worthRepair(again, suspect, aerr) {
+				return again, aerr
+			}
+			return repairPagesOnce(plain, maxPages, again, aerr, false)
+		case errors.Is(rerr, errNeedsPassword), errors.Is(derr, errNeedsPassword):
+			return nil, errEncrypted()
+		}
+	}
 	if errors.Is(rerr, errNeedsPassword) {
 		return nil, errEncrypted()
 	}
@@ -886,12 +907,17 @@ type rebuiltObject struct {
 	gen    int
 }
 
-// rebuildXref rebuilds the cross-reference table of a document whose own
-// is missing or wrong, as readers do: it finds every "n g obj" in the
-// file, takes the objects out of the object streams it finds, and appends
-// those objects and a new table whose trailer names the catalog, without
-// /Prev. ok is false when it finds no catalog.
-func rebuildXref(data []byte) (out []byte, ok bool) {
+// objectIndex is where each object of a file starts, found by scanning
+// the file for "n g obj" as readers do when the cross-reference table is
+// damaged.
+type objectIndex struct {
+	data   []byte
+	at     map[int]rebuiltObject // the last definition of each number
+	starts []int64               // every offset of at, sorted
+}
+
+// findObjects finds every "n g obj" in data.
+func findObjects(data []byte) *objectIndex {
 	objs := make(map[int]rebuiltObject)
 	for i := 0; ; {
 		j := bytes.Index(data[i:], []byte("obj"))
@@ -934,23 +960,45 @@ func rebuildXref(data []byte) (out []byte, ok bool) {
 		}
 		objs[num] = rebuiltObject{int64(numStart), gen} // the last definition wins
 	}
+	x := &objectIndex{data: data, at: objs, starts: make([]int64, 0, len(objs))}
+	for _, o := range objs {
+		x.starts = append(x.starts, o.offset)
+	}
+	slices.Sort(x.starts)
+	return x
+}
+
+func (x *objectIndex) get(num int) (rebuiltObject, bool) {
+	o, ok := x.at[num]
+	return o, ok
+}
+
+// body returns what follows "n g obj" at off, up to the next object at
+// most.
+func (x *objectIndex) body(off int64) []byte {
+	end := int64(len(x.data))
+	if i, found := slices.BinarySearch(x.starts, off+1); found || i < len(x.starts) {
+		end = x.starts[i]
+	}
+	b := x.data[off:end]
+	if i := bytes.Index(b, []byte("obj")); i >= 0 {
+		b = b[i+3:]
+	}
+	return b
+}
+
+// rebuildXref rebuilds the cross-reference table of a document whose own
+// is missing or wrong, as readers do: it finds every "n g obj" in the
+// file, takes the objects out of the object streams it finds, and appends
+// those objects and a new table whose trailer names the catalog, without
+// /Prev. ok is false when it finds no catalog.
+func rebuildXref(data []byte) (out []byte, ok bool) {
+	index := findObjects(data)
+	objs := index.at
 	if len(objs) == 0 {
 		return nil, false
 	}
-
-	// What follows "n g obj", up to the next object at most.
-	starts := make([]int64, 0, len(objs))
-	for _, o := range objs {
-		starts = append(starts, o.offset)
-	}
-	slices.Sort(starts)
-	body := func(off int64) []byte {
-		end := int64(len(data))
-		if i, found := slices.BinarySearch(starts, off+1); found || i < len(starts) {
-			end = starts[i]
-		}
-		return data[off:end]
-	}
+	body := index.body
 
 	// Objects in object streams, where no top-level object has their
 	// number.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,6 +111,8 @@ func TestRepair(t *testing.T) {
 		{scenario: "AES-128 (V4 crypt filters), empty user password", pdf: encryptWith(t, hello, true, 128, ""), text: "Hello, world"},
 		{scenario: "RC4-40, empty user password", pdf: encryptWith(t, hello, false, 40, ""), text: "Hello, world"},
 		{scenario: "RC4-128, empty user password", pdf: encryptWith(t, hello, false, 128, ""), text: "Hello, world"},
+		{scenario: "AES-128 (V4) whose key length only its crypt filter gives, in bytes, empty user password",
+			pdf: cryptFilterLengthOnly(encryptWith(t, hello, true, 128, "")), text: "Hello, world"},
 		{scenario: "AES-256 with a user password", pdf: encryptWith(t, hello, true, 256, "secret"), code: dossier.EEncrypted},
 		{scenario: "RC4-128 with a user password", pdf: encryptWith(t, hello, false, 128, "secret"), code: dossier.EEncrypted},
 		{scenario: "PDF 2.0, AES-256, empty user password", pdf: encryptWith(t, bytes.Replace(hello, []byte("%PDF-1.4"), []byte("%PDF-2.0"), 1), true, 256, ""),
@@ -165,6 +168,32 @@ func TestRepair(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ledongthuc decrypts RC4 with a key shorter than 128 bits wrongly, and
+// the noise it makes of this document's content (written by encryptWith
+// with RC4-40) holds a hex string that its lexer reads forever: the
+// document goes to the repair stage without that reading.
+func TestRepairShortRC4Key(t *testing.T) {
+	doc, err := os.ReadFile("testdata/pdf/rc4-40.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := extract.ReadBytes(context.Background(), doc, extract.Limits{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := blanks(text.Pages[0].Text); got != "Hello, world" {
+		t.Errorf("text %q", got)
+	}
+}
+
+// cryptFilterLengthOnly rewrites the encryption dictionary pdfcpu writes
+// for AES-128 so that only the crypt filter gives the key length, in
+// bytes, as pypdf writes it; offsets do not move.
+func cryptFilterLengthOnly(doc []byte) []byte {
+	doc = bytes.Replace(doc, []byte("/CFM/AESV2/Length 128"), []byte("/CFM/AESV2/Length 16 "), 1)
+	return bytes.Replace(doc, []byte("/Filter/Standard/Length 128"), []byte("/Filter/Standard           "), 1)
 }
 
 // prevCycle appends to a document an update whose /Prev points at itself.

@@ -39,8 +39,8 @@ type cmapCode struct {
 }
 
 // cmapRange maps the codes lo..hi, of n bytes each, to dst with its last
-// UTF-16 unit moved by the code's distance from lo, or to the texts of
-// dsts one by one.
+// UTF-16 unit moved by the code's distance from lo (to no text when dst
+// is empty), or to the texts of dsts one by one.
 type cmapRange struct {
 	lo, hi uint32
 	n      int
@@ -79,6 +79,9 @@ func (m *toUnicode) find(code uint32, n int) (string, bool) {
 				return r.dsts[d], true
 			}
 			return "", false
+		}
+		if len(r.dst) == 0 {
+			return "", true
 		}
 		u := make([]uint16, len(r.dst))
 		copy(u, r.dst)
@@ -164,10 +167,7 @@ func (m *toUnicode) addRange(ops []cmapToken) {
 	r := cmapRange{lo: lo, hi: hi, n: n}
 	switch ops[2].kind {
 	case cmapHex, cmapString:
-		r.dst = utf16Units(ops[2].bytes)
-		if len(r.dst) == 0 {
-			return
-		}
+		r.dst = utf16Units(ops[2].bytes) // empty: no text
 	case cmapArray:
 		for _, e := range ops[2].items {
 			s, _ := e.text()
@@ -227,13 +227,12 @@ func (t cmapToken) code() (uint32, int, bool) {
 	return c, len(t.bytes), true
 }
 
-// text reads a destination: UTF-16 in a string, or a glyph name.
+// text reads a destination: UTF-16 in a string, or a glyph name. An
+// empty string maps the code to no text, as pdftotext reads it: the glyph
+// draws nothing that reads, whatever the font program says it is.
 func (t cmapToken) text() (string, bool) {
 	switch t.kind {
 	case cmapHex, cmapString:
-		if len(t.bytes) == 0 {
-			return "", false
-		}
 		return utf16Text(utf16Units(t.bytes)), true
 	case cmapName:
 		if r, ok := glyphRune(t.word); ok {
