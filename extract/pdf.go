@@ -23,6 +23,7 @@ const (
 	childEnv          = "DOSSIER_EXTRACT_CHILD"
 	childMaxPagesEnv  = "DOSSIER_EXTRACT_MAX_PAGES"
 	childMaxMemoryEnv = "DOSSIER_EXTRACT_MAX_MEMORY"
+	childSizeEnv      = "DOSSIER_EXTRACT_SIZE" // the document's size in bytes
 	childMagic        = "dossier-extract-v1\n"
 	// maxChildOutput bounds what the parent reads back: the text of 300
 	// dense pages is a few megabytes.
@@ -55,6 +56,7 @@ func readPDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits) ([]doss
 		childEnv+"=pdf",
 		childMaxPagesEnv+"="+strconv.Itoa(lim.MaxPages),
 		childMaxMemoryEnv+"="+strconv.FormatInt(lim.MaxMemory, 10),
+		childSizeEnv+"="+strconv.FormatInt(size, 10),
 	)
 	cmd.Stdin = bytes.NewReader(data)
 	var stdout, stderr limitedBuffer
@@ -142,7 +144,8 @@ func runChild(in io.Reader, out io.Writer) int {
 	}
 	limitChild(maxMemory)
 
-	data, err := io.ReadAll(in)
+	size, _ := strconv.ParseInt(os.Getenv(childSizeEnv), 10, 64)
+	data, err := readInput(in, size, maxMemory)
 	var res childResult
 	if err != nil {
 		res = childResult{Code: dossier.ECorrupt, Cause: err.Error()}
@@ -162,4 +165,25 @@ func runChild(in io.Reader, out io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// readInput reads the document from the parent. Told its size, it reads
+// it into one buffer of that size, allocated at once (inputBuffer): a
+// growing buffer copies a document of a few megabytes many times and
+// faults in fresh pages all along, which costs more than reading the pages
+// of most documents. A size that is wrong only costs that again.
+func readInput(in io.Reader, size, maxMemory int64) ([]byte, error) {
+	if size <= 0 || size >= maxMemory {
+		return io.ReadAll(in)
+	}
+	buf := inputBuffer(int(size) + 1) // one more, to see the end
+	n, err := io.ReadFull(in, buf)
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		return buf[:n], nil
+	case nil: // longer than announced
+		rest, err := io.ReadAll(in)
+		return append(buf, rest...), err
+	}
+	return nil, err
 }
