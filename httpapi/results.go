@@ -162,7 +162,7 @@ func (s *Server) getResultsCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 	cw.Write(head)
 	for _, row := range rows {
 		c := row.Candidate
-		rec := []string{c.ID, cell(c.LastName), cell(strings.Join(c.FirstNames, " ")), decisionLabels[row.Decisions]}
+		rec := []string{cell(c.ID), cell(c.LastName), cell(strings.Join(c.FirstNames, " ")), decisionLabels[row.Decisions]}
 		comp := map[string]string{}
 		bloc := map[string]string{}
 		result := "décisions non transmises"
