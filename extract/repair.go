@@ -740,60 +740,14 @@ func (l *contentLexer) number(tok []byte) []byte {
 }
 
 // literal reads a literal string, after its "(", and returns it in hex.
+// An unknown escape, which ledongthuc rejects, or a string left open marks
+// the stream as fixed.
 func (l *contentLexer) literal() []byte {
-	var raw []byte
-	depth := 1
-	for l.i < len(l.src) {
-		c := l.src[l.i]
-		l.i++
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			if depth--; depth == 0 {
-				return hexString(raw)
-			}
-		case '\\':
-			if l.i == len(l.src) {
-				continue
-			}
-			c = l.src[l.i]
-			l.i++
-			switch c {
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 't':
-				c = '\t'
-			case 'b':
-				c = '\b'
-			case 'f':
-				c = '\f'
-			case '\r':
-				if l.i < len(l.src) && l.src[l.i] == '\n' {
-					l.i++
-				}
-				continue
-			case '\n':
-				continue
-			case '0', '1', '2', '3', '4', '5', '6', '7':
-				x := int(c - '0')
-				for j := 0; j < 2 && l.i < len(l.src) && l.src[l.i] >= '0' && l.src[l.i] <= '7'; j++ {
-					x = x*8 + int(l.src[l.i]-'0')
-					l.i++
-				}
-				c = byte(x)
-			case '(', ')', '\\':
-			default:
-				// An unknown escape is the character itself; ledongthuc
-				// rejects it.
-				l.fixed = true
-			}
-		}
-		raw = append(raw, c)
+	raw, end, closed, odd := literalString(l.src, l.i)
+	l.i = end
+	if !closed || odd {
+		l.fixed = true
 	}
-	l.fixed = true // unterminated
 	return hexString(raw)
 }
 

@@ -343,54 +343,8 @@ func (s *cmapScanner) hex() cmapToken {
 
 // literal reads (…) with its escapes.
 func (s *cmapScanner) literal() cmapToken {
-	s.i++
-	var out []byte
-	depth := 1
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		s.i++
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return cmapToken{kind: cmapString, bytes: out}
-			}
-		case '\\':
-			if s.i >= len(s.b) {
-				break
-			}
-			e := s.b[s.i]
-			s.i++
-			switch e {
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 't':
-				c = '\t'
-			case 'b':
-				c = '\b'
-			case 'f':
-				c = '\f'
-			case '\r', '\n':
-				continue
-			default:
-				if e >= '0' && e <= '7' {
-					v := int(e - '0')
-					for k := 0; k < 2 && s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '7'; k++ {
-						v = v*8 + int(s.b[s.i]-'0')
-						s.i++
-					}
-					c = byte(v)
-				} else {
-					c = e
-				}
-			}
-		}
-		out = append(out, c)
-	}
+	out, end, _, _ := literalString(s.b, s.i+1)
+	s.i = end
 	return cmapToken{kind: cmapString, bytes: out}
 }
 
