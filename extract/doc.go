@@ -27,7 +27,9 @@
 // where the library falls short (fonttext.go): ToUnicode maps, base
 // encodings and glyph names of simple fonts, predefined CJK CMaps, and the
 // CIDs of composite fonts without a map. Text drawn outside a page's media
-// box is not read, as pdftotext does not read it.
+// box is not read, as pdftotext does not read it. A form field without an
+// appearance, or in a form whose /NeedAppearances is true, is read from its
+// value, as pdftotext draws it then (formfields.go).
 //
 // extract does not interpret the text: grading does.
 package extract

@@ -15,7 +15,8 @@ import (
 //
 //   - a simple font (Type1, TrueType, Type3) has one-byte codes. Its base
 //     encoding is the one /Encoding names (WinAnsi, MacRoman, Standard) or
-//     its /BaseEncoding, or Symbol's own for the Symbol font; /Differences
+//     its /BaseEncoding, or the font's own for Symbol and ZapfDingbats
+//     (check marks and bullets of form fields); /Differences
 //     name glyphs, which the Adobe Glyph List turns into text (glyphs.go);
 //     and the ToUnicode map, when there is one, has the last word. The
 //     library ignores the base encoding of a dictionary, the standard
@@ -62,7 +63,7 @@ func baseEncoding(name string) (t [256]string, ok bool) {
 		cm = charmap.Windows1252
 	case "MacRomanEncoding":
 		cm = charmap.Macintosh
-	case "StandardEncoding", "Symbol":
+	case "StandardEncoding", "Symbol", "ZapfDingbats":
 		names := builtinEncodings()[name]
 		if names == nil {
 			return t, false
@@ -102,13 +103,16 @@ func simpleFontText(f *pdf.Font, tu *toUnicode) *[256]string {
 		base = enc.Key("BaseEncoding").Name()
 		diffs = enc.Key("Differences")
 	}
-	if base == "" && enc.Kind() != pdf.Name && standardFontName(f.V.Key("BaseFont").Name()) == "Symbol" {
-		base = "Symbol"
+	if base == "" && enc.Kind() != pdf.Name {
+		switch name := standardFontName(f.V.Key("BaseFont").Name()); name {
+		case "Symbol", "ZapfDingbats":
+			base = name
+		}
 	}
 	if b, ok := baseEncoding(base); ok {
 		for c, s := range b {
-			if s != "" {
-				t[c] = s
+			if s != "" || base == "ZapfDingbats" {
+				t[c] = s // ZapfDingbats draws nothing for codes it lacks
 			}
 		}
 	}

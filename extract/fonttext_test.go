@@ -55,6 +55,11 @@ func TestReadPDFFontText(t *testing.T) {
 			want: "Sé😀afiА",
 		},
 		{
+			scenario: "ZapfDingbats without an encoding: its own, with nothing for codes it lacks",
+			pdf:      fontPDF("<< /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >>", "<3334386C806E>"),
+			want:     "✓✔✘●■",
+		},
+		{
 			scenario: "BaseEncoding of a dictionary: MacRoman under the Differences",
 			pdf: fontPDF("<< /Type /Font /Subtype /Type1 /BaseFont /Custom /Encoding << /BaseEncoding /MacRomanEncoding /Differences [65 /B] >> >>",
 				"<418E>"),

@@ -480,17 +480,22 @@ const (
 
 // annotations walks the normal appearances of a page's visible
 // annotations, after its content, as viewers draw them: a filled-in form
-// shows its values there.
+// shows its values there. A form field without an appearance, or in a
+// form that needs appearances, shows its value (formfields.go).
 func (w *layoutWalker) annotations(p page, fonts map[string]*pdf.Font) {
 	annots := p.v.Key("Annots")
-	bare := 0
+	bare, fields := 0, 0
 	for i := range min(annots.Len(), maxAnnotations) {
 		if bare >= maxBareAnnotRun {
 			return
 		}
 		a := annots.Index(i)
 		ap := a.Key("AP").Key("N")
-		if ap.IsNull() {
+		if ap.Kind() == pdf.Dict {
+			ap = ap.Key(a.Key("AS").Name()) // one appearance per state
+		}
+		ft, redraw := redrawsField(a, p.form, ap)
+		if ap.IsNull() && !redraw {
 			bare++
 			continue
 		}
@@ -498,14 +503,16 @@ func (w *layoutWalker) annotations(p page, fonts map[string]*pdf.Font) {
 		if a.Key("F").Int64()&(annotHidden|annotNoView) != 0 {
 			continue
 		}
-		if ap.Kind() == pdf.Dict {
-			ap = ap.Key(a.Key("AS").Name()) // one appearance per state
-		}
 		rect, ok := rectOf(a.Key("Rect"))
-		if ap.Kind() != pdf.Stream || !ok {
-			continue
+		switch {
+		case !ok:
+		case redraw:
+			if fields++; fields <= maxFormFields {
+				w.field(a, p.form, ft, rect)
+			}
+		case ap.Kind() == pdf.Stream:
+			w.drawForm(ap, p.resources, fonts, graphicsState{ctm: appearanceMatrix(ap, rect), th: 1, metrics: &defaultMetrics})
 		}
-		w.drawForm(ap, p.resources, fonts, graphicsState{ctm: appearanceMatrix(ap, rect), th: 1, metrics: &defaultMetrics})
 	}
 }
 
@@ -625,11 +632,18 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 		return tm
 	}
 	ex, ey := tm.mul(g.ctm).apply(0, g.rise)
+	w.place(s, sx, sy, ex, ey, ux, uy, size)
+	return tm
+}
+
+// place writes the text s drawn from (sx, sy) to (ex, ey), in device
+// space, in direction (ux, uy) at the given size, after what it follows.
+func (w *layoutWalker) place(s string, sx, sy, ex, ey, ux, uy, size float64) {
 	if w.hasBox && offPage(w.box, sx, sy, ex, ey) {
-		return tm
+		return
 	}
 	if w.have && s == w.lastText && math.Abs(sx-w.lastX) < fakeBoldShift*size && math.Abs(sy-w.lastY) < fakeBoldShift*size {
-		return tm // fake bold: read once
+		return // fake bold: read once
 	}
 	sep := sepNone
 	if w.have {
@@ -641,12 +655,11 @@ func (w *layoutWalker) show(raw string, g *graphicsState, tm affine) affine {
 		if w.have && w.pending < max(sep, sepSpace) {
 			w.pending = max(sep, sepSpace)
 		}
-		return tm
+		return
 	}
 	w.write(max(sep, w.pending), s)
 	w.have, w.lastSize, w.pending = true, size, sepNone
 	w.lastText, w.lastX, w.lastY = s, sx, sy
-	return tm
 }
 
 // offPage tells whether a string drawn from (sx, sy) to (ex, ey) lies

@@ -160,6 +160,7 @@ type page struct {
 	resources pdf.Value
 	box       [4]float64 // the media box: llx lly urx ury
 	hasBox    bool
+	form      pdf.Value // the document's interactive form (/AcroForm)
 }
 
 // pageBox reads a page's media box, the region pdftotext reads text in
@@ -185,6 +186,7 @@ func pageTree(r *pdf.Reader, maxPages int) ([]page, error) {
 	}
 	stack := []node{{v: root}}
 	seen := make(map[uint64]bool)
+	form := r.Trailer().Key("Root").Key("AcroForm")
 	var leaves []page
 	// A budget of nodes ends the walk on trees that defeat the visited
 	// set (inline dictionaries sharing their holder's identity).
@@ -213,7 +215,7 @@ func pageTree(r *pdf.Reader, maxPages int) ([]page, error) {
 		kids := n.v.Key("Kids")
 		if kids.Kind() != pdf.Array || n.v.Key("Type").Name() == "Page" {
 			box, ok := pageBox(media)
-			leaves = append(leaves, page{v: n.v, resources: res, box: box, hasBox: ok})
+			leaves = append(leaves, page{v: n.v, resources: res, box: box, hasBox: ok, form: form})
 			if len(leaves) > maxPages {
 				return nil, errTooLarge(pagesOver(maxPages))
 			}
