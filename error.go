@@ -3,6 +3,7 @@ package dossier
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each is safe to show a user; the reading codes are those of
@@ -79,3 +80,15 @@ func ErrorMessage(err error) string {
 // Version is the version of the checker and of the program, set at build
 // time with -ldflags "-X github.com/dossier-cert/dossier.Version=…".
 var Version = "dev"
+
+// FormatSize writes a size in bytes as messages to people say it, the
+// French way: "20 Mo", "1,5 Mo", "512 Ko", "300 octets".
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d octets", n)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -67,7 +66,7 @@ func CheckSize(size int64, lim Limits) error {
 	case size == 0:
 		return errEmpty()
 	case size > lim.MaxBytes:
-		return errTooLarge(fmt.Sprintf("le fichier fait %s, au-delà de la limite de %s", humanBytes(size), humanBytes(lim.MaxBytes)))
+		return errTooLarge(fmt.Sprintf("le fichier fait %s, au-delà de la limite de %s", dossier.FormatSize(size), dossier.FormatSize(lim.MaxBytes)))
 	}
 	return nil
 }
@@ -146,14 +145,4 @@ func checkText(format dossier.Format, pages []dossier.Page) error {
 		return errNoTextLayer()
 	}
 	return errEmpty()
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d octets", n)
 }

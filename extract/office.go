@@ -112,7 +112,7 @@ func (a *archive) parse(f *zip.File, fn func(io.Reader) error) error {
 }
 
 func (a *archive) tooLarge() error {
-	return errTooLarge("contenu décompressé au-delà de " + humanBytes(a.lim.MaxUnzipped))
+	return errTooLarge("contenu décompressé au-delà de " + dossier.FormatSize(a.lim.MaxUnzipped))
 }
 
 // errUnzipLimit stops a parser reading a part past its budget; parse
@@ -309,7 +309,7 @@ func (l *layout) line(s *sink, text string) {
 	l.text.WriteString(text)
 	l.text.WriteByte('\n')
 	if int64(l.text.Len()) > l.lim.MaxUnzipped && l.err == nil {
-		l.err = errTooLarge("texte au-delà de " + humanBytes(l.lim.MaxUnzipped))
+		l.err = errTooLarge("texte au-delà de " + dossier.FormatSize(l.lim.MaxUnzipped))
 	}
 }
 
@@ -325,7 +325,7 @@ func (l *layout) write(text string) {
 	}
 	s.para.WriteString(text)
 	if int64(s.para.Len()) > l.lim.MaxUnzipped && l.err == nil {
-		l.err = errTooLarge("texte au-delà de " + humanBytes(l.lim.MaxUnzipped))
+		l.err = errTooLarge("texte au-delà de " + dossier.FormatSize(l.lim.MaxUnzipped))
 	}
 }
 

@@ -122,5 +122,5 @@ func conflict(format string, args ...any) error {
 func tooLarge(limit int64) error {
 	return dossier.Errorf(dossier.ETooLarge,
 		"Votre fichier est trop volumineux : la limite est de %s. Réduisez la taille des images ou retirez les annexes inutiles, puis déposez-le à nouveau.",
-		humanBytes(limit))
+		dossier.FormatSize(limit))
 }

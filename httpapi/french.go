@@ -1,15 +1,13 @@
 package httpapi
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris, wherever the server runs
 )
 
-// What people read is in French: dates in Paris time, sizes in Mo and Ko,
-// durations in words.
+// What people read is in French: dates in Paris time, sizes in Mo and Ko
+// (dossier.FormatSize), durations in words.
 
 // paris is the time zone dates are shown in.
 var paris = func() *time.Location {
@@ -36,15 +34,4 @@ func plural(n int, unit string) string {
 		unit += "s"
 	}
 	return strconv.Itoa(n) + " " + unit
-}
-
-// humanBytes writes a size the French way: "20 Mo", "1,5 Mo", "512 Ko".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d octets", n)
 }

@@ -62,7 +62,7 @@ func errUploadMismatch(why string) *dossier.Error {
 func errUploadTooLarge(size, max int64) *dossier.Error {
 	return dossier.Errorf(dossier.ETooLarge,
 		"Votre document est trop volumineux (le fichier fait %s, au-delà de la limite de %s) : réduisez la taille des images ou retirez les annexes inutiles, puis déposez-le à nouveau.",
-		humanBytes(size), humanBytes(max))
+		dossier.FormatSize(size), dossier.FormatSize(max))
 }
 
 // errProcessingFailed is recorded when processing failed for a reason of
@@ -495,14 +495,4 @@ func summary(fs []dossier.Finding) []dossier.Finding {
 		out[i] = dossier.Finding{ID: f.ID, Competences: f.Competences, Status: f.Status, Evidence: []dossier.Evidence{}}
 	}
 	return out
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strings.Replace(strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0"), ".", ",", 1) + " Mo"
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f Ko", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d octets", n)
 }
