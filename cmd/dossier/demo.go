@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/httpapi/apiclient"
 )
 
 // runDemo drives a running "dossier dev" through its API, as a client
@@ -36,7 +35,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dossier demo: %v (lancez d'abord « make run »)\n", err)
 		return exitFail
 	}
-	c := &apiClient{base: strings.TrimRight(*base, "/"), token: strings.TrimSpace(string(tok))}
+	c := demoClient{apiclient.New(*base, nil), strings.TrimSpace(string(tok))}
 	cand := dossier.Candidate{ID: "demo-001", LastName: "Vasseur", BirthName: "Vasseur", FirstNames: []string{"Claire"},
 		BirthDate: "1990-04-12", Sex: "F", BirthCommune: "37261"}
 	if err := c.do(ctx, "POST", "/api/v1/sessions/"+devSessionID+"/candidates", "application/json", []dossier.Candidate{cand}, nil); err != nil {
@@ -102,60 +101,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// apiClient calls the API with a bearer token.
-type apiClient struct {
-	base, token string
-	http        http.Client
+// demoClient calls the API with the admin's token, and says to start the
+// service when it cannot be reached.
+type demoClient struct {
+	*apiclient.Client
+	token string
 }
 
-// do sends body (JSON unless it is []byte) and decodes the answer into out
-// (JSON unless out is *[]byte). An error answer becomes its message.
-func (c *apiClient) do(ctx context.Context, method, path, contentType string, body, out any) error {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
+func (c demoClient) do(ctx context.Context, method, path, contentType string, body, out any) error {
+	err := c.Do(ctx, c.token, method, path, contentType, body, out)
+	var answer *apiclient.Error
+	if err != nil && !errors.As(err, &answer) {
 		return fmt.Errorf("%v (le service est-il lancé ? « make run »)", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error dossier.Error `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("%s %s : %d %s", method, path, resp.StatusCode, e.Error.Message)
-		}
-		return fmt.Errorf("%s %s : %s", method, path, resp.Status)
-	}
-	switch o := out.(type) {
-	case nil:
-		return nil
-	case *[]byte:
-		*o = data
-		return nil
-	default:
-		return json.Unmarshal(data, out)
-	}
+	return err
 }

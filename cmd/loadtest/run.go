@@ -16,6 +16,7 @@ import (
 
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/httpapi"
+	"github.com/dossier-cert/dossier/httpapi/apiclient"
 	"github.com/dossier-cert/dossier/worker"
 )
 
@@ -323,7 +324,7 @@ type run struct {
 	cfg     Config
 	m       *Main
 	st      *stack
-	api     *apiClient
+	api     *apiclient.Client
 	rep     *Report
 	session string
 	admin   string
@@ -343,7 +344,7 @@ func (r *run) setup(ctx context.Context) error {
 	now := time.Now().UTC()
 	sess := dossier.Session{ID: r.session, Title: "Essai de charge " + now.Format("02/01/2006 15:04"),
 		Deadline: now.Add(24 * time.Hour), JuryDate: now.AddDate(0, 1, 0)}
-	if err := r.api.do(ctx, r.admin, "POST", "/api/v1/sessions", "", sess, nil); err != nil {
+	if err := r.api.Do(ctx, r.admin, "POST", "/api/v1/sessions", "", sess, nil); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	var cands []dossier.Candidate
@@ -363,7 +364,7 @@ func (r *run) setup(ctx context.Context) error {
 		batch := cands[:min(len(cands), 1000)]
 		cands = cands[len(batch):]
 		var rep httpapi.ImportReport
-		if err := r.api.do(ctx, r.admin, "POST", sessionPath(r.session)+"/candidates", "", batch, &rep); err != nil {
+		if err := r.api.Do(ctx, r.admin, "POST", sessionPath(r.session)+"/candidates", "", batch, &rep); err != nil {
 			return fmt.Errorf("import candidates: %w", err)
 		}
 		if len(rep.Errors) > 0 || len(rep.Created) != len(batch) {
@@ -415,7 +416,7 @@ func (r *run) upload(ctx context.Context, d *tracked) {
 	for d.uploadTries = 1; ; d.uploadTries++ {
 		var rec dossier.DocumentRecord
 		d.uploadStart = time.Now()
-		err := r.api.do(ctx, d.token, "PUT", path, "application/octet-stream", d.data, &rec)
+		err := r.api.Do(ctx, d.token, "PUT", path, "application/octet-stream", d.data, &rec)
 		d.uploadEnd = time.Now()
 		if err == nil {
 			if !strings.EqualFold(rec.Current.SHA256, d.SHA256) {
@@ -439,7 +440,7 @@ func (r *run) upload(ctx context.Context, d *tracked) {
 // get reads a document's record as the admin.
 func (r *run) get(ctx context.Context, d *tracked) {
 	var rec dossier.DocumentRecord
-	err := r.api.do(ctx, r.admin, "GET", documentPath(r.session, d.Candidate, d.Modality), "", nil, &rec)
+	err := r.api.Do(ctx, r.admin, "GET", documentPath(r.session, d.Candidate, d.Modality), "", nil, &rec)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.err = err
@@ -544,7 +545,7 @@ func (r *run) checkSheets(ctx context.Context) {
 	for i := 0; i < len(ready); i += step {
 		d := ready[i]
 		var pdf []byte
-		err := r.api.do(ctx, r.admin, "GET", documentPath(r.session, d.Candidate, d.Modality)+"/sheet.pdf", "", nil, &pdf)
+		err := r.api.Do(ctx, r.admin, "GET", documentPath(r.session, d.Candidate, d.Modality)+"/sheet.pdf", "", nil, &pdf)
 		switch {
 		case err != nil:
 			r.rep.problem("%s %s: grading sheet: %v", d.Candidate, d.Modality, err)
