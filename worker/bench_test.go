@@ -71,33 +71,9 @@ func BenchmarkProcessDocumentAsynq(b *testing.B) {
 }
 
 func benchAsynq(b *testing.B, backend string, conc int) {
-	var opt asynq.RedisClientOpt
-	if backend == "miniredis" {
-		opt = embeddedRedis(b)
-	} else {
-		var ok bool
-		if opt, ok = realRedis(b); !ok {
-			b.Skip("REDIS_ADDR not set")
-		}
-	}
 	blobs, records := stores(b)
 	ps := uploadMany(b, blobs, records, b.N)
-	cfg := worker.Config{Blobs: blobs, Records: records, Logger: quiet}
-	cfg.Redis = opt
-	fast(&cfg)
-	cfg.Concurrency = conc
-	srv, err := worker.New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown()
-	client := worker.NewClient(opt)
-	defer client.Close()
-	insp := asynq.NewInspector(opt)
-	defer insp.Close()
+	client, insp := benchWorker(b, backend, conc, blobs, records)
 	ctx := testCtx(b)
 
 	b.ResetTimer()
@@ -129,32 +105,8 @@ func benchAsynq(b *testing.B, backend string, conc int) {
 func BenchmarkQueueOverhead(b *testing.B) {
 	for _, bk := range []string{"miniredis", "redis"} {
 		b.Run(bk, func(b *testing.B) {
-			var opt asynq.RedisClientOpt
-			if bk == "miniredis" {
-				opt = embeddedRedis(b)
-			} else {
-				var ok bool
-				if opt, ok = realRedis(b); !ok {
-					b.Skip("REDIS_ADDR not set")
-				}
-			}
 			blobs, records := stores(b)
-			cfg := worker.Config{Blobs: blobs, Records: records, Logger: quiet}
-			cfg.Redis = opt
-			fast(&cfg)
-			cfg.Concurrency = 1
-			srv, err := worker.New(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := srv.Start(); err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Shutdown()
-			client := worker.NewClient(opt)
-			defer client.Close()
-			insp := asynq.NewInspector(opt)
-			defer insp.Close()
+			client, insp := benchWorker(b, bk, 1, blobs, records)
 			ctx := testCtx(b)
 
 			b.ResetTimer()
@@ -176,4 +128,37 @@ func BenchmarkQueueOverhead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchWorker starts a worker server running conc tasks at once on
+// backend ("miniredis", or "redis": the Redis at $REDIS_ADDR, else the
+// benchmark is skipped), stopped when b ends, and returns a client and an
+// inspector of its queue.
+func benchWorker(b *testing.B, backend string, conc int, blobs dossier.Blobs, records dossier.Records) (*worker.Client, *asynq.Inspector) {
+	var opt asynq.RedisClientOpt
+	if backend == "miniredis" {
+		opt = embeddedRedis(b)
+	} else {
+		var ok bool
+		if opt, ok = realRedis(b); !ok {
+			b.Skip("REDIS_ADDR not set")
+		}
+	}
+	cfg := worker.Config{Blobs: blobs, Records: records, Logger: quiet}
+	cfg.Redis = opt
+	fast(&cfg)
+	cfg.Concurrency = conc
+	srv, err := worker.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Shutdown)
+	client := worker.NewClient(opt)
+	b.Cleanup(func() { client.Close() })
+	insp := asynq.NewInspector(opt)
+	b.Cleanup(func() { insp.Close() })
+	return client, insp
 }
