@@ -49,6 +49,10 @@ const (
 	// wordGap is the gap, along the writing direction, past which the next
 	// string is another word.
 	wordGap = 0.2
+	// columnGap is the gap past which the next string on the line is in
+	// another column (a table cell, a tab stop): written as a tab, so
+	// that a row is not read as a sentence.
+	columnGap = 1.6
 	// backGap is the move backwards past which the next string is another
 	// word: small overlaps are kerning or fake bold.
 	backGap = 1.0
@@ -185,6 +189,7 @@ type separator int
 const (
 	sepNone separator = iota
 	sepSpace
+	sepColumn // a gap wider than words are set apart: the next cell of a table row
 	sepLine
 )
 
@@ -682,6 +687,9 @@ func (w *layoutWalker) separator(dx, dy, ux, uy, size float64) separator {
 	if math.Abs(across) > lineShift*max(size, w.lastSize) {
 		return sepLine
 	}
+	if along > columnGap*size {
+		return sepColumn
+	}
 	if along > wordGap*size || along < -backGap*max(size, w.lastSize) {
 		return sepSpace
 	}
@@ -696,6 +704,10 @@ func (w *layoutWalker) write(sep separator, s string) {
 		// Blanks before a line break are noise.
 		w.out = bytes.TrimRight(w.out, " ")
 		w.out = append(w.out, '\n')
+	case sep == sepColumn && last != '\n':
+		w.out = bytes.TrimRight(w.out, " ")
+		w.out = append(w.out, '\t')
+		s = strings.TrimLeft(s, " ")
 	case sep == sepSpace && !unicode.IsSpace(last):
 		if first, _ := utf8.DecodeRuneInString(s); !unicode.IsSpace(first) {
 			w.out = append(w.out, ' ')

@@ -179,7 +179,8 @@ func TestPDFLayout(t *testing.T) {
 				form("/Font << /F1 3 0 R >>", "/Tx BMC BT /F1 10 Tf 2 5 Td (Claire Vasseur) Tj ET EMC"),
 				"<< /Type /Annot /Subtype /Widget /F 2 /Rect [72 600 300 620] /AP << /N 9 0 R >> >>",
 				form("/Font << /F1 3 0 R >>", "BT /F1 10 Tf 2 5 Td (Hidden) Tj ET")),
-			want: "Nom : Claire Vasseur", exact: true,
+			// The field stands well right of its label: another column.
+			want: "Nom :\tClaire Vasseur", exact: true,
 		},
 		{
 			scenario: "a check box shows the appearance of its state",
@@ -187,7 +188,13 @@ func TestPDFLayout(t *testing.T) {
 				"<< /Type /Annot /Subtype /Widget /FT /Btn /AS /Oui /Rect [110 695 120 705] /AP << /N << /Oui 7 0 R /Off 8 0 R >> >> >>",
 				form("/Font << /F1 3 0 R >>", "BT /F1 10 Tf 0 0 Td (X) Tj ET"),
 				form("/Font << /F1 3 0 R >>", "BT /F1 10 Tf 0 0 Td (O) Tj ET")),
-			want: "Accord X", exact: true,
+			want: "Accord\tX", exact: true,
+		},
+		{
+			scenario: "a table row: cells far apart on one baseline are parted by tabs, words by spaces",
+			pdf: layoutPDF("BT /F1 10 Tf 1 0 0 1 72 700 Tm (Production MLT) Tj 1 0 0 1 200 700 Tm (1,2 M) Tj "+
+				"1 0 0 1 300 700 Tm (85 %) Tj ET", ""),
+			want: "Production MLT\t1,2 M\t85 %", exact: true,
 		},
 		{
 			scenario: "fake bold: a string drawn again a hair away is read once, a word repeated is not",
