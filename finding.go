@@ -34,11 +34,15 @@ type Finding struct {
 // prints it: either the findings, or an error saying why the file could not
 // be read.
 type Report struct {
-	File     string    `json:"file"`
-	SHA256   string    `json:"sha256,omitempty"`
-	Modality string    `json:"modality,omitempty"`
-	Pages    int       `json:"pages,omitempty"`
-	Words    int       `json:"words,omitempty"`
+	File     string `json:"file"`
+	SHA256   string `json:"sha256,omitempty"`
+	Modality string `json:"modality,omitempty"`
+	Pages    int    `json:"pages,omitempty"`
+	Words    int    `json:"words,omitempty"`
+	// Language is the document's language (ISO 639-1: "fr", "en"…), ""
+	// when too short to tell. The checker reads French: findings of a
+	// document in another language say little, and pages say so.
+	Language string    `json:"language,omitempty"`
 	Elements []Finding `json:"elements,omitempty"`
 	Error    *Error    `json:"error,omitempty"`
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/dossier-cert/dossier"
 )
 
-// MaxQuote is the longest quote, in characters.
-const MaxQuote = 300
+// MaxQuote is the longest quote, in characters: a sentence longer than
+// that is quoted clause by clause.
+const MaxQuote = 600
 
 // maxEvidence is the number of quotes kept per element.
 const maxEvidence = 3
@@ -24,6 +25,9 @@ func (r *Referentiel) Check(modality string, text *dossier.Text) ([]dossier.Find
 		return nil, dossier.Errorf(dossier.EInvalid, "La modalité %q n'est pas une épreuve écrite de ce référentiel.", modality)
 	}
 	doc := r.prepare(text)
+	if r.model != nil {
+		return r.checkModel(m, doc), nil
+	}
 	findings := make([]dossier.Finding, 0, len(m.Elements))
 	for _, e := range m.Elements {
 		det := r.detectors[modality][e.ID]
@@ -49,7 +53,7 @@ func (r *Referentiel) Report(file, sha256, modality string, text *dossier.Text) 
 		words += len(strings.Fields(p.Text))
 	}
 	return &dossier.Report{File: file, SHA256: sha256, Modality: modality,
-		Pages: len(text.Pages), Words: words, Elements: findings}, nil
+		Pages: len(text.Pages), Words: words, Language: Language(text), Elements: findings}, nil
 }
 
 // document is a text prepared for detection: pages folded and segmented,
@@ -77,9 +81,16 @@ type span struct{ start, end int }
 
 func (r *Referentiel) prepare(text *dossier.Text) *document {
 	d := &document{r: r}
-	for _, p := range text.Pages {
-		f := fold(p.Text)
-		pp := &preparedPage{number: p.Number, f: f, units: segment(f, p.Number)}
+	folds := make([]folded, len(text.Pages))
+	for i, p := range text.Pages {
+		folds[i] = fold(p.Text)
+	}
+	// A PDF's lines wrap sentences; a DOCX or ODT paragraph is a line.
+	wrapped := text.Format != dossier.FormatDOCX && text.Format != dossier.FormatODT
+	full := fullWidth(folds)
+	for i, p := range text.Pages {
+		f := folds[i]
+		pp := &preparedPage{number: p.Number, f: f, units: segment(f, p.Number, wrapped, full)}
 		pp.masked = blank(f.s, r.masks, r.literals.scan(f.s))
 		if pp.masked != f.s {
 			pp.occ = r.literals.scan(pp.masked)
@@ -198,7 +209,7 @@ func (r *Referentiel) negated(s string, i int) bool {
 		return false
 	}
 	from := max(0, i-60)
-	if k := strings.LastIndexAny(s[from:i], ",;:.()\n"); k >= 0 {
+	if k := strings.LastIndexAny(s[from:i], ",;:.()\n\t"); k >= 0 {
 		from += k + 1
 	}
 	ctx := s[from:i]
@@ -216,7 +227,7 @@ func (r *Referentiel) negatedAfter(s string, i int) bool {
 		return false
 	}
 	to := min(len(s), i+60)
-	if k := strings.IndexAny(s[i:to], ",;:.()\n"); k >= 0 {
+	if k := strings.IndexAny(s[i:to], ",;:.()\n\t"); k >= 0 {
 		to = i + k
 	}
 	ctx := s[i:to]

@@ -19,8 +19,8 @@ type folded struct {
 
 // fold lowers case, strips accents, expands ligatures (ﬁ → fi, œ → oe),
 // straightens apostrophes, unifies dashes, turns every blank (non-breaking
-// and thin spaces included) into one space and keeps line breaks, which
-// segmentation needs. Control characters other than line breaks are
+// and thin spaces included) into one space and keeps line breaks and tabs
+// (a tab parts the cells of a table row), which segmentation needs. Control characters other than line breaks are
 // dropped.
 func fold(orig string) folded {
 	b := make([]byte, 0, len(orig))
@@ -35,7 +35,7 @@ func fold(orig string) folded {
 	for i, r := range orig {
 		switch {
 		case r == '\n' || r == '\r' || r == '\f' || r == '\u2028' || r == '\u2029':
-			if last == ' ' {
+			if last == ' ' || last == '\t' {
 				// "word \n" → "word\n": drop the blank before a break.
 				b = b[:len(b)-1]
 				at = at[:len(at)-1]
@@ -45,8 +45,19 @@ func fold(orig string) folded {
 				last = '\n'
 			}
 			continue
+		case r == '\t':
+			// A tab parts the cells of a row: kept, for segmentation.
+			if last == ' ' {
+				b = b[:len(b)-1]
+				at = at[:len(at)-1]
+			}
+			if last != '\t' && last != '\n' {
+				emit("\t", i)
+				last = '\t'
+			}
+			continue
 		case unicode.IsSpace(r) || r == '\u200B':
-			if last != ' ' && last != '\n' {
+			if last != ' ' && last != '\n' && last != '\t' {
 				emit(" ", i)
 				last = ' '
 			}

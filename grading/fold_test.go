@@ -62,7 +62,7 @@ func TestSegment(t *testing.T) {
 	text := "Mon objectif était de 25 entrées en relation. J'en ai réalisé 20, soit\nun écart de 5 car le marché a ralenti.\nObjectif\nRéalisé\n- premier point\n- second point"
 	f := fold(text)
 	var got []string
-	for _, u := range segment(f, 1) {
+	for _, u := range segment(f, 1, true, fullWidth([]folded{f})) {
 		got = append(got, f.span(u.start, u.end))
 	}
 	want := []string{
@@ -77,7 +77,7 @@ func TestSegment(t *testing.T) {
 
 func mustPatterns(t *testing.T, pats ...string) *concept {
 	t.Helper()
-	cs, err := compileConcepts(map[string][]string{"c": pats}, nil)
+	cs, err := compileConcepts(map[string][]string{"c": pats}, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

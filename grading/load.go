@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 
@@ -26,6 +27,12 @@ type Referentiel struct {
 	neutral   *regexp.Regexp
 	countable *concept
 	literals  literals // required literals of every pattern
+	// conceptNames are the concepts' names, sorted: the features a unit
+	// gets from them come in this order.
+	conceptNames []string
+	// model, when set, detects the elements; the rules' clauses
+	// (detectors) are used only without one.
+	model *Model
 }
 
 // The file's shape: the domain referentiel plus the detection rules.
@@ -71,10 +78,49 @@ type fileDetection struct {
 //go:embed referentiel.json
 var defaultFile []byte
 
-var loadDefault = sync.OnceValues(func() (*Referentiel, error) { return Load(defaultFile) })
+//go:embed model.tsv
+var defaultModel []byte
 
-// Default returns the referentiel embedded in the program, loaded once.
+var loadDefault = sync.OnceValues(func() (*Referentiel, error) {
+	r, err := Rules()
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseModel(defaultModel)
+	if err != nil {
+		return nil, fmt.Errorf("embedded model: %w", err)
+	}
+	return r.WithModel(m)
+})
+
+var loadRules = sync.OnceValues(func() (*Referentiel, error) { return load(defaultFile, true) })
+
+// Rules returns the referentiel embedded in the program without its
+// model: the rules alone, what a model is trained on.
+func Rules() (*Referentiel, error) { return loadRules() }
+
+// Default returns the referentiel embedded in the program with its
+// embedded model, loaded once.
 func Default() (*Referentiel, error) { return loadDefault() }
+
+// WithModel returns a copy of the referentiel that detects elements with
+// the model, which must cover every element of its written modalities.
+func (r *Referentiel) WithModel(m *Model) (*Referentiel, error) {
+	if err := m.check(r); err != nil {
+		return nil, err
+	}
+	c := *r
+	c.model = m
+	return &c, nil
+}
+
+// WithoutModel returns a copy of the referentiel that detects elements
+// with its rules alone.
+func (r *Referentiel) WithoutModel() *Referentiel {
+	c := *r
+	c.model = nil
+	return &c
+}
 
 // LoadFile loads a referentiel from a JSON file.
 func LoadFile(path string) (*Referentiel, error) {
@@ -90,7 +136,11 @@ func LoadFile(path string) (*Referentiel, error) {
 }
 
 // Load parses and validates a referentiel. Errors name the bad entry.
-func Load(data []byte) (*Referentiel, error) {
+func Load(data []byte) (*Referentiel, error) { return load(data, false) }
+
+// load is Load; trusted skips compiling every pattern to check it, for
+// the embedded referentiel, which a test loads with Load.
+func load(data []byte, trusted bool) (*Referentiel, error) {
 	var f fileRef
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -110,20 +160,24 @@ func Load(data []byte) (*Referentiel, error) {
 	if err := validate(&r.Referentiel); err != nil {
 		return nil, fmt.Errorf("referentiel: %w", err)
 	}
-	if err := r.compile(f); err != nil {
+	if err := r.compile(f, trusted); err != nil {
 		return nil, fmt.Errorf("referentiel: %w", err)
 	}
 	return r, nil
 }
 
-func (r *Referentiel) compile(f fileRef) error {
+func (r *Referentiel) compile(f fileRef, trusted bool) error {
 	d := f.Detection
 	var err error
-	if r.concepts, err = compileConcepts(d.Concepts, &r.literals); err != nil {
+	if r.concepts, err = compileConcepts(d.Concepts, &r.literals, trusted); err != nil {
 		return fmt.Errorf("detection: %w", err)
 	}
+	for name := range r.concepts {
+		r.conceptNames = append(r.conceptNames, name)
+	}
+	sort.Strings(r.conceptNames)
 	if len(d.Masks) > 0 {
-		if _, err := compilePatterns(d.Masks); err != nil {
+		if err := checkPatterns(d.Masks); !trusted && err != nil {
 			return fmt.Errorf("detection: masks: %w", err)
 		}
 		r.masks = newConcept(d.Masks, &r.literals)
@@ -151,7 +205,7 @@ func (r *Referentiel) compile(f fileRef) error {
 	}
 	compiled := make(map[string]*detector)
 	for id, spec := range f.Detectors {
-		det, err := compileDetector(spec, r.concepts, &r.literals)
+		det, err := compileDetector(spec, r.concepts, &r.literals, trusted)
 		if err != nil {
 			return fmt.Errorf("detectors: %s: %w", id, err)
 		}
@@ -166,7 +220,7 @@ func (r *Referentiel) compile(f fileRef) error {
 		for _, e := range m.Elements {
 			det := compiled[e.ID]
 			if e.Detect != nil {
-				if det, err = compileDetector(*e.Detect, r.concepts, &r.literals); err != nil {
+				if det, err = compileDetector(*e.Detect, r.concepts, &r.literals, trusted); err != nil {
 					return fmt.Errorf("modality %s: element %s: detect: %w", m.Code, e.ID, err)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // detectorSpec is how the referentiel file states an element's detection.
@@ -36,10 +37,13 @@ type clauseSpec struct {
 // concept is a named list of patterns, one regexp each: a regexp that
 // starts with a literal is searched by Go with a fast scan for it, which one
 // big alternation starting with \b would defeat. The word boundary before a
-// match is checked by hand.
+// match is checked by hand. Each regexp is compiled the first time a text
+// holds the pattern's literal: a program that checks one short document
+// compiles a few of the referentiel's thousand patterns, not all.
 type concept struct {
-	alts     []*regexp.Regexp
-	anchored []*regexp.Regexp // the same, matching only at the start
+	pats     []string
+	alts     []lazyRegexp
+	anchored []lazyRegexp // the same, matching only at the start
 	// needs[i] is a literal every match of alts[i] contains: a page
 	// without it is not searched (most patterns appear on no given page).
 	needs []string
@@ -49,13 +53,37 @@ type concept struct {
 	starts [][]int32
 }
 
-// newConcept compiles patterns that compilePatterns has checked.
+// lazyRegexp is a regexp compiled on first use, safely from several
+// goroutines. Its expression has been checked to compile.
+type lazyRegexp struct {
+	expr string
+	once *sync.Once
+	re   **regexp.Regexp
+}
+
+func newLazyRegexp(expr string) lazyRegexp {
+	return lazyRegexp{expr: expr, once: new(sync.Once), re: new(*regexp.Regexp)}
+}
+
+func (l lazyRegexp) get() *regexp.Regexp {
+	l.once.Do(func() { *l.re = regexp.MustCompile(l.expr) })
+	return *l.re
+}
+
+// newConcept prepares patterns that compilePatterns has checked.
 func newConcept(pats []string, lits *literals) *concept {
-	c := &concept{}
+	c := &concept{pats: pats}
 	for _, p := range pats {
-		c.alts = append(c.alts, regexp.MustCompile(`(?:`+p+`)\b`))
-		c.anchored = append(c.anchored, regexp.MustCompile(`^(?:`+p+`)\b`))
-		need := requiredLiteral(p)
+		c.alts = append(c.alts, newLazyRegexp(`(?:`+p+`)\b`))
+		c.anchored = append(c.anchored, newLazyRegexp(`^(?:`+p+`)\b`))
+		re, err := syntax.Parse(p, syntax.Perl)
+		need := ""
+		var prefixes []string
+		if err == nil {
+			re = re.Simplify()
+			need = longestRequired(re)
+			prefixes = prefixSet(re)
+		}
 		c.needs = append(c.needs, need)
 		id := int32(-1)
 		if need != "" && lits != nil {
@@ -64,23 +92,13 @@ func newConcept(pats []string, lits *literals) *concept {
 		c.ids = append(c.ids, id)
 		var starts []int32
 		if lits != nil {
-			for _, pre := range prefixLiterals(p) {
+			for _, pre := range prefixes {
 				starts = append(starts, lits.add(pre))
 			}
 		}
 		c.starts = append(c.starts, starts)
 	}
 	return c
-}
-
-// prefixLiterals returns literals of two bytes or more one of which every
-// match of the pattern starts with, nil when there are none.
-func prefixLiterals(pattern string) []string {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil
-	}
-	return prefixSet(re.Simplify())
 }
 
 func prefixSet(re *syntax.Regexp) []string {
@@ -121,16 +139,6 @@ func prefixSet(re *syntax.Regexp) []string {
 	return nil
 }
 
-// requiredLiteral returns the longest literal that every match of the
-// pattern contains, "" when there is none.
-func requiredLiteral(pattern string) string {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	return longestRequired(re.Simplify())
-}
-
 func longestRequired(re *syntax.Regexp) string {
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -166,7 +174,7 @@ func (c *concept) FindAllStringIndex(s string, n int) [][]int { return c.find(s,
 // literals in s (literals.scan), when the caller has them.
 func (c *concept) find(s string, occ [][]int) [][]int {
 	var all [][]int
-	for i, re := range c.alts {
+	for i := range c.alts {
 		var locs [][]int
 		switch {
 		case occ != nil && c.starts[i] != nil:
@@ -183,14 +191,14 @@ func (c *concept) find(s string, occ [][]int) [][]int {
 					continue
 				}
 				last = at
-				if loc := c.anchored[i].FindStringIndex(s[at:]); loc != nil {
+				if loc := c.anchored[i].get().FindStringIndex(s[at:]); loc != nil {
 					locs = append(locs, []int{at, at + loc[1]})
 				}
 			}
 		case occ != nil && c.ids[i] >= 0:
-			locs = findAround(re, s, occ[c.ids[i]], len(c.needs[i]))
+			locs = findAround(c.alts[i].get(), s, occ[c.ids[i]], len(c.needs[i]))
 		default:
-			locs = findNear(re, s, c.needs[i])
+			locs = findNear(c.alts[i].get(), s, c.needs[i])
 		}
 		for _, loc := range locs {
 			if loc[0] > 0 && isWordByte(s[loc[0]-1]) && isWordByte(s[loc[0]]) {
@@ -296,7 +304,7 @@ func (c *concept) prefixMatch(s string) int {
 		if c.needs[i] != "" && !strings.Contains(s[:min(len(s), 80)], c.needs[i]) {
 			continue
 		}
-		if loc := re.FindStringIndex(s); loc != nil && loc[1] > best {
+		if loc := re.get().FindStringIndex(s); loc != nil && loc[1] > best {
 			best = loc[1]
 		}
 	}
@@ -319,7 +327,7 @@ type clause struct {
 
 // compileConcepts turns each concept's patterns into one regexp matching
 // whole words of folded text.
-func compileConcepts(spec map[string][]string, lits *literals) (map[string]*concept, error) {
+func compileConcepts(spec map[string][]string, lits *literals, trusted bool) (map[string]*concept, error) {
 	out := make(map[string]*concept, len(spec))
 	for name, pats := range spec {
 		if strings.HasPrefix(name, "@") {
@@ -328,8 +336,10 @@ func compileConcepts(spec map[string][]string, lits *literals) (map[string]*conc
 		if len(pats) == 0 {
 			return nil, fmt.Errorf("concept %q: no pattern", name)
 		}
-		if _, err := compilePatterns(pats); err != nil {
-			return nil, fmt.Errorf("concept %q: %w", name, err)
+		if !trusted {
+			if err := checkPatterns(pats); err != nil {
+				return nil, fmt.Errorf("concept %q: %w", name, err)
+			}
 		}
 		out[name] = newConcept(pats, lits)
 	}
@@ -341,18 +351,27 @@ func compileConcepts(spec map[string][]string, lits *literals) (map[string]*conc
 var escapes = regexp.MustCompile(`\\.`)
 
 func compilePatterns(pats []string) (*regexp.Regexp, error) {
-	for _, p := range pats {
-		if _, err := regexp.Compile(p); err != nil {
-			return nil, fmt.Errorf("pattern %q: %w", p, err)
-		}
-		if bare := escapes.ReplaceAllString(p, ""); bare != fold(bare).s {
-			return nil, fmt.Errorf("pattern %q: write patterns folded (lower case, no accents, straight apostrophes): %q", p, fold(p).s)
-		}
+	if err := checkPatterns(pats); err != nil {
+		return nil, err
 	}
 	return regexp.Compile(`\b(?:` + strings.Join(pats, "|") + `)\b`)
 }
 
-func compileDetector(spec detectorSpec, concepts map[string]*concept, lits *literals) (*detector, error) {
+// checkPatterns reports the first pattern that does not compile, or is not
+// written folded.
+func checkPatterns(pats []string) error {
+	for _, p := range pats {
+		if _, err := regexp.Compile(p); err != nil {
+			return fmt.Errorf("pattern %q: %w", p, err)
+		}
+		if bare := escapes.ReplaceAllString(p, ""); bare != fold(bare).s {
+			return fmt.Errorf("pattern %q: write patterns folded (lower case, no accents, straight apostrophes): %q", p, fold(p).s)
+		}
+	}
+	return nil
+}
+
+func compileDetector(spec detectorSpec, concepts map[string]*concept, lits *literals, trusted bool) (*detector, error) {
 	if len(spec.Found) == 0 {
 		return nil, fmt.Errorf("no found clause")
 	}
@@ -365,8 +384,10 @@ func compileDetector(spec detectorSpec, concepts map[string]*concept, lits *lite
 		return nil, fmt.Errorf("weak: %w", err)
 	}
 	if len(spec.Masks) > 0 {
-		if _, err := compilePatterns(spec.Masks); err != nil {
-			return nil, fmt.Errorf("mask: %w", err)
+		if !trusted {
+			if err := checkPatterns(spec.Masks); err != nil {
+				return nil, fmt.Errorf("mask: %w", err)
+			}
 		}
 		d.masks = newConcept(spec.Masks, lits)
 	}

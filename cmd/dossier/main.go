@@ -29,6 +29,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "repère les éléments attendus dans des documents (E1, E5)", runCheck},
+		{"train", "apprend le modèle du repérage sur un corpus étiqueté (make train)", runTrain},
+		{"eval", "mesure le repérage sur le jeu test d'un corpus étiqueté (make eval)", runEval},
 		{"sheet", "produit la grille d'évaluation pré-remplie d'un document (PDF)", runSheet},
 		{"decide", "applique les règles du jury aux décisions d'un candidat", runDecide},
 		{"keygen", "crée une paire de clés de signature des attestations", runKeygen},

@@ -1,0 +1,101 @@
+package grading
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/dossier-cert/dossier"
+)
+
+// checkModel finds each element of the modality with the learned model:
+// every unit of the document gets a probability per element; the
+// strongest unit decides the status, and the strongest units, at most
+// maxEvidence, are the quotes. Headings are neither scored nor quoted:
+// a heading promises, the text under it shows.
+func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.Finding {
+	units := doc.unitFeatures(r.model.options, false)
+	kept := units[:0]
+	for _, u := range units {
+		if !u.heading {
+			kept = append(kept, u)
+		}
+	}
+	units = kept
+	cols := make([]int, len(m.Elements))
+	for i, e := range m.Elements {
+		cols[i] = r.model.col[e.ID]
+	}
+	probs := r.model.scores(units, cols)
+	findings := make([]dossier.Finding, 0, len(m.Elements))
+	for i, e := range m.Elements {
+		t := r.model.cut[m.Code+"/"+e.ID]
+		var ranked []int
+		for k := range units {
+			if probs[k][i] >= t.weak {
+				ranked = append(ranked, k)
+			}
+		}
+		sort.SliceStable(ranked, func(a, b int) bool { return probs[ranked[a]][i] > probs[ranked[b]][i] })
+		status := dossier.Missing
+		if len(ranked) > 0 {
+			status = dossier.Weak
+			if probs[ranked[0]][i] >= t.found {
+				status = dossier.Found
+			}
+		}
+		ev := []dossier.Evidence{}
+		seen := map[string]bool{}
+		for _, k := range ranked {
+			u := units[k]
+			q := unitQuote(u.page, u.page.units[u.unit])
+			if q == "" || seen[q] {
+				continue
+			}
+			seen[q] = true
+			ev = append(ev, dossier.Evidence{Page: u.page.number, Quote: q})
+			if len(ev) == maxEvidence {
+				break
+			}
+		}
+		if len(ev) == 0 {
+			status = dossier.Missing
+		}
+		comps := e.Competences
+		if comps == nil {
+			comps = []string{}
+		}
+		findings = append(findings, dossier.Finding{ID: e.ID, Competences: comps, Status: status, Evidence: ev})
+	}
+	return findings
+}
+
+// unitQuote returns a unit as the document's text has it, on one line:
+// a line break inside a sentence is layout, so it becomes a space, or
+// nothing after a hyphen ("rendez-\nvous" is "rendez-vous"); the cells of
+// a table row are parted by a space, as a reader sees them.
+func unitQuote(p *preparedPage, u unit) string {
+	orig := p.f.orig[p.f.at[u.start]:p.f.at[u.end]]
+	orig = strings.ReplaceAll(strings.ReplaceAll(orig, " | ", " "), "\t", " ")
+	var b strings.Builder
+	for i := 0; i < len(orig); {
+		c := orig[i]
+		if c == '\n' || c == '\r' || c == '\f' {
+			j := i
+			for j < len(orig) && (orig[j] == '\n' || orig[j] == '\r' || orig[j] == '\f' || orig[j] == ' ' || orig[j] == '\t') {
+				j++
+			}
+			s := b.String()
+			s = strings.TrimRight(s, " \t")
+			b.Reset()
+			b.WriteString(s)
+			if !strings.HasSuffix(s, "-") {
+				b.WriteByte(' ')
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return strings.TrimSpace(b.String())
+}

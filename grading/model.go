@@ -1,0 +1,259 @@
+package grading
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Model is a learned detector: for each element, a logistic regression
+// over unit features, and two thresholds that turn the probability of a
+// document's strongest unit into found or weak. It is data, like the
+// rules: trained by Train from a labelled corpus, written by WriteTo, read
+// by ParseModel, embedded beside the referentiel.
+type Model struct {
+	options featureOptions
+	columns []string       // element ids, one column each
+	col     map[string]int // element id → column
+	bias    []float64
+	names   []string             // feature names, by row
+	index   map[featureID]int32  // feature → row
+	weights []float32            // rows × len(columns)
+	cut     map[string]threshold // "E5/objectifs_chiffres" → thresholds
+	info    []string             // free lines about how it was trained
+}
+
+// threshold: a document whose strongest unit reaches found is found; one
+// that reaches only weak is weak.
+type threshold struct{ found, weak float64 }
+
+const modelMagic = "dossier-model\t1"
+
+// ParseModel reads a model file. Errors name the line.
+func ParseModel(data []byte) (*Model, error) {
+	m := &Model{col: map[string]int{}, index: map[featureID]int32{}, cut: map[string]threshold{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	line := 0
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("model: line %d: %s", line, fmt.Sprintf(format, args...))
+	}
+	var rows int
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if line == 1 {
+			if s != modelMagic {
+				return nil, bad("not a dossier model (want %q)", modelMagic)
+			}
+			continue
+		}
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		kind, _, _ := strings.Cut(s, "\t")
+		var f []string
+		if kind != "w" {
+			f = strings.Split(s, "\t")
+		}
+		switch kind {
+		case "info":
+			m.info = append(m.info, strings.Join(f[1:], "\t"))
+		case "option":
+			if len(f) != 3 {
+				return nil, bad("option: want a name and a value")
+			}
+			switch f[1] {
+			case "chars":
+				m.options.Chars = f[2] == "1"
+			default:
+				return nil, bad("unknown option %q", f[1])
+			}
+		case "column":
+			if len(f) != 3 {
+				return nil, bad("column: want an element id and a bias")
+			}
+			if rows > 0 {
+				return nil, bad("columns come before weights")
+			}
+			b, err := strconv.ParseFloat(f[2], 64)
+			if err != nil {
+				return nil, bad("column %s: bias: %v", f[1], err)
+			}
+			if _, dup := m.col[f[1]]; dup {
+				return nil, bad("column %s twice", f[1])
+			}
+			m.col[f[1]] = len(m.columns)
+			m.columns = append(m.columns, f[1])
+			m.bias = append(m.bias, b)
+		case "threshold":
+			if len(f) != 5 {
+				return nil, bad("threshold: want a modality, an element, found and weak")
+			}
+			found, err1 := strconv.ParseFloat(f[3], 64)
+			weak, err2 := strconv.ParseFloat(f[4], 64)
+			if err1 != nil || err2 != nil || weak > found || weak < 0 || found > 1 {
+				return nil, bad("threshold %s/%s: want 0 ≤ weak ≤ found ≤ 1", f[1], f[2])
+			}
+			m.cut[f[1]+"/"+f[2]] = threshold{found, weak}
+		case "w":
+			name, cells, ok := strings.Cut(s[2:], "\t")
+			if !ok {
+				return nil, bad("w: want a feature and its weights")
+			}
+			if len(m.columns) == 0 {
+				return nil, bad("weights before columns")
+			}
+			id := hashFeature(name)
+			if _, dup := m.index[id]; dup {
+				return nil, bad("feature %q twice", name)
+			}
+			if m.weights == nil {
+				m.weights = make([]float32, 0, len(data)/8)
+			}
+			base := len(m.weights)
+			for range m.columns {
+				m.weights = append(m.weights, 0)
+			}
+			for cells != "" {
+				var cw string
+				cw, cells, _ = strings.Cut(cells, " ")
+				c, w, ok := strings.Cut(cw, ":")
+				ci, err1 := strconv.Atoi(c)
+				wf, err2 := strconv.ParseFloat(w, 32)
+				if !ok || err1 != nil || err2 != nil || ci < 0 || ci >= len(m.columns) {
+					return nil, bad("feature %q: bad weight %q", name, cw)
+				}
+				m.weights[base+ci] = float32(wf)
+			}
+			m.index[id] = int32(rows)
+			m.names = append(m.names, name)
+			rows++
+		default:
+			return nil, bad("unknown record %q", kind)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if line == 0 {
+		return nil, fmt.Errorf("model: empty file")
+	}
+	return m, nil
+}
+
+// WriteTo writes the model in the form ParseModel reads: a text file, one
+// feature a line with its non-zero weights, sorted, so that two trainings
+// on the same corpus give the same bytes.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	var b bytes.Buffer
+	b.WriteString(modelMagic + "\n")
+	b.WriteString("# A learned detector of dossier (grading.Model): per element, a logistic regression\n")
+	b.WriteString("# over features of sentences and table rows; thresholds turn the strongest one into found or weak.\n")
+	for _, s := range m.info {
+		fmt.Fprintf(&b, "info\t%s\n", s)
+	}
+	chars := "0"
+	if m.options.Chars {
+		chars = "1"
+	}
+	fmt.Fprintf(&b, "option\tchars\t%s\n", chars)
+	for i, c := range m.columns {
+		fmt.Fprintf(&b, "column\t%s\t%s\n", c, fmtWeight(m.bias[i]))
+	}
+	keys := make([]string, 0, len(m.cut))
+	for k := range m.cut {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		mod, el, _ := strings.Cut(k, "/")
+		t := m.cut[k]
+		fmt.Fprintf(&b, "threshold\t%s\t%s\t%.4f\t%.4f\n", mod, el, t.found, t.weak)
+	}
+	order := make([]int, len(m.names))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return m.names[order[i]] < m.names[order[j]] })
+	n := len(m.columns)
+	for _, r := range order {
+		row := m.weights[r*n : (r+1)*n]
+		var cells []string
+		for c, w := range row {
+			if w != 0 {
+				cells = append(cells, strconv.Itoa(c)+":"+fmtWeight(float64(w)))
+			}
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "w\t%s\t%s\n", m.names[r], strings.Join(cells, " "))
+	}
+	k, err := w.Write(b.Bytes())
+	return int64(k), err
+}
+
+func fmtWeight(w float64) string { return strconv.FormatFloat(w, 'g', 4, 32) }
+
+// check reports whether the model covers every element of the
+// referentiel's written modalities.
+func (m *Model) check(r *Referentiel) error {
+	var missing []string
+	for _, mod := range r.Modalities {
+		if !mod.Written {
+			continue
+		}
+		for _, e := range mod.Elements {
+			if _, ok := m.col[e.ID]; !ok {
+				missing = append(missing, mod.Code+"/"+e.ID+" (no column)")
+			} else if _, ok := m.cut[mod.Code+"/"+e.ID]; !ok {
+				missing = append(missing, mod.Code+"/"+e.ID+" (no threshold)")
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("model: does not cover %s: train it again for this referentiel (dossier train)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// scores returns, for each unit, the probability of each column listed.
+func (m *Model) scores(units []scoredUnit, cols []int) [][]float64 {
+	n := len(m.columns)
+	out := make([][]float64, len(units))
+	for i, u := range units {
+		s := make([]float64, len(cols))
+		for k, c := range cols {
+			s[k] = m.bias[c]
+		}
+		for _, f := range u.features {
+			r, ok := m.index[f]
+			if !ok {
+				continue
+			}
+			row := m.weights[int(r)*n : int(r+1)*n]
+			for k, c := range cols {
+				s[k] += float64(row[c])
+			}
+		}
+		for k := range s {
+			s[k] = sigmoid(s[k])
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
