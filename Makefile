@@ -7,7 +7,7 @@ BIN     := bin/dossier
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/dossier-cert/dossier.Version=$(VERSION)
 
-.PHONY: help run demo check build test corpus bench load screenshots lint fuzz clean
+.PHONY: help run demo check build test corpus train eval bench load screenshots lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,12 @@ test: ## the whole suite: unit and integration tests with the race detector, the
 
 corpus: ## read every PDF of ../shared/corpus/pdf-wild: text or a contract error, never a crash or a hang; compare with pdftotext
 	$(GO) test -count=1 -timeout 300s -run '^TestCorpus$$' -v ./extract/ | grep -E '^(---|ok|FAIL|PASS)|corpus:|crash|not a contract'
+
+train: ## learn the detector's model from testdata/corpus (train and dev splits, never test) into grading/model.tsv
+	$(GO) run ./cmd/dossier train --corpus testdata/corpus -o grading/model.tsv
+
+eval: ## measure the detector on the frozen test split of testdata/corpus: P/R/F1 per element, macro-F1, specificity, κ, quotes
+	$(GO) run ./cmd/dossier eval --corpus testdata/corpus --split test
 
 bench: ## benchmarks: extraction and check speed, sheets, attestations
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

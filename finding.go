@@ -58,3 +58,24 @@ func (r *Report) Missing() []Finding {
 	}
 	return out
 }
+
+// languageNames are the French names of the languages Report.Language
+// may give.
+var languageNames = map[string]string{"fr": "français", "en": "anglais", "de": "allemand", "es": "espagnol", "it": "italien"}
+
+// ForeignLanguage returns, for a report of a document not written in
+// French, the message that tells its reader the findings say little, and
+// "" for a French document (or one too short to tell).
+func (r *Report) ForeignLanguage() string {
+	if r.Language == "" || r.Language == "fr" {
+		return ""
+	}
+	name := languageNames[r.Language]
+	if name == "" {
+		name = "une autre langue que le français"
+	} else {
+		name = "en " + name
+	}
+	return "Document rédigé " + name + " : le repérage automatique ne lit que le français, ses résultats ne disent rien de ce document. " +
+		"Chaque élément est à apprécier à la lecture du document lui-même."
+}

@@ -447,6 +447,10 @@ func (r *sheetRenderer) header() {
 	}
 	r.y = d.para(marginX, r.y, contentW, summary) + 1
 	d.black()
+	if msg := s.Report.ForeignLanguage(); msg != "" && !p.unread {
+		d.font(bold, 9.5)
+		r.y = d.para(marginX, r.y, contentW, msg) + 2
+	}
 	if p.unread {
 		e := s.Report.Error
 		d.font(bold, 9.5)

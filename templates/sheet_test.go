@@ -333,3 +333,18 @@ func TestRenderSheetCompetenceWithoutElements(t *testing.T) {
 		t.Error("an element outside the modality's catalogue is printed")
 	}
 }
+
+// A document in English: the sheet says the findings say nothing of it,
+// rather than letting « Non repéré » speak for the document.
+func TestRenderSheetForeignLanguage(t *testing.T) {
+	s := testSheet(t, "E5")
+	rep := *s.Report
+	rep.Language = "en"
+	s.Report = &rep
+	text := pdfText(t, renderSheet(t, s))
+	assertPhrase(t, text, "Document rédigé en anglais : le repérage automatique ne lit que le français")
+	rep.Language = "fr"
+	if text := pdfText(t, renderSheet(t, s)); strings.Contains(text, "Document rédigé") {
+		t.Error("a French document's sheet speaks of its language")
+	}
+}

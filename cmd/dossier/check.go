@@ -19,21 +19,40 @@ import (
 // readerFlags are the flags of every command that reads documents.
 type readerFlags struct {
 	referentiel string
+	model       string
 	limits      extract.Limits
 }
 
 func (f *readerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.referentiel, "referentiel", "", "fichier JSON d'un autre référentiel (défaut : le référentiel intégré)")
+	fs.StringVar(&f.model, "model", "", "modèle du repérage appris pour ce référentiel (dossier train ; défaut : le modèle intégré, ou les règles du référentiel donné)")
 	fs.Int64Var(&f.limits.MaxBytes, "max-size", extract.DefaultMaxBytes, "taille maximale d'un document, en octets")
 	fs.IntVar(&f.limits.MaxPages, "max-pages", extract.DefaultMaxPages, "nombre maximal de pages lues")
 	fs.DurationVar(&f.limits.Timeout, "timeout", extract.DefaultTimeout, "durée maximale de lecture d'un document")
 }
 
 func (f *readerFlags) load() (*grading.Referentiel, error) {
-	if f.referentiel != "" {
-		return grading.LoadFile(f.referentiel)
+	return loadDetector(f.referentiel, f.model)
+}
+
+// loadDetector loads the referentiel and the model that detects its
+// elements: the embedded ones by default; another certification's
+// referentiel detects with its rules, or with the model trained for it.
+func loadDetector(referentiel, model string) (*grading.Referentiel, error) {
+	var ref *grading.Referentiel
+	var err error
+	switch {
+	case referentiel == "" && model == "":
+		return grading.Default()
+	case referentiel == "":
+		ref, err = grading.Rules()
+	default:
+		ref, err = grading.LoadFile(referentiel)
 	}
-	return grading.Default()
+	if err != nil || model == "" {
+		return ref, err
+	}
+	return withModelFile(ref, model)
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -159,6 +178,9 @@ func printReport(w io.Writer, ref *grading.Referentiel, rep *dossier.Report) {
 	}
 	m, _ := ref.Modality(rep.Modality)
 	fmt.Fprintf(w, "%s — %s %s — %d page(s), %d mots\n", rep.File, m.Code, m.Title, rep.Pages, rep.Words)
+	if msg := rep.ForeignLanguage(); msg != "" {
+		fmt.Fprintf(w, "  ⚠ %s\n", msg)
+	}
 	elements := map[string]dossier.Element{}
 	for _, e := range m.Elements {
 		elements[e.ID] = e

@@ -55,6 +55,7 @@ type serviceConfig struct {
 	QueueMonitor                          bool   // serve asynqmon, read-only, to admins
 
 	Referentiel string // another certification's referentiel (JSON file)
+	Model       string // the detector's model trained for it (dossier train)
 	Limits      extract.Limits
 
 	Addr            string        // serve, dev: listen address
@@ -124,6 +125,7 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 	str(&c.S3SecretKey, "s3-secret-key", "S3_SECRET_KEY", "", "clé secrète S3")
 	str(&c.S3Prefix, "s3-prefix", "S3_PREFIX", "", "préfixe des clés dans le compartiment (finissant par /)")
 	str(&c.Referentiel, "referentiel", "DOSSIER_REFERENTIEL", "", "référentiel d'une autre certification (défaut : intégré)")
+	str(&c.Model, "model", "DOSSIER_MODEL", "", "modèle du repérage appris pour ce référentiel (dossier train ; défaut : le modèle intégré, ou les règles du référentiel donné)")
 	str(&c.LogFormat, "log-format", "LOG_FORMAT", "json", "format des journaux : json ou text")
 	str(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "niveau des journaux : debug, info, warn, error")
 	if which != "work" {

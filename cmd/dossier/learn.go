@@ -29,6 +29,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dir := fs.String("corpus", "testdata/corpus", "dossier du corpus étiqueté (corpus.json, labels/)")
 	refFile := fs.String("referentiel", "", "fichier JSON d'un autre référentiel (défaut : le référentiel intégré)")
 	out := fs.String("o", "grading/model.tsv", "fichier du modèle à écrire")
+	splits := fs.String("splits", "train,dev", "jeux appris (le jeu test est refusé : il ne sert qu'à mesurer)")
 	var opt grading.TrainOptions
 	fs.Float64Var(&opt.L2, "l2", 0, "pénalité L2 (défaut 1)")
 	fs.Float64Var(&opt.L1, "l1", 0, "pénalité L1, qui annule la plupart des poids (défaut 1 ; négative : aucune)")
@@ -49,8 +50,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "dossier train: %v\n", err)
 		return exitFail
 	}
+	var names []string
+	for _, sp := range strings.Split(*splits, ",") {
+		if sp == corpus.Test {
+			fmt.Fprintln(stderr, "dossier train: the test split is for measuring only (make eval)")
+			return exitUsage
+		}
+		names = append(names, sp)
+	}
 	start := time.Now()
-	docs := c.Select(corpus.Train, corpus.Dev)
+	docs := c.Select(names...)
 	samples, err := c.Samples(ctx, docs, extract.Limits{})
 	if err != nil {
 		fmt.Fprintf(stderr, "dossier train: %v\n", err)
@@ -110,6 +119,19 @@ func loadRules(file string) (*grading.Referentiel, error) {
 		return grading.LoadFile(file)
 	}
 	return grading.Rules()
+}
+
+// withModelFile returns the referentiel detecting with the model in file.
+func withModelFile(ref *grading.Referentiel, file string) (*grading.Referentiel, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	m, err := grading.ParseModel(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return ref.WithModel(m)
 }
 
 // runEval measures the checker on a split of a labelled corpus.

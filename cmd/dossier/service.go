@@ -213,10 +213,7 @@ func openStore(ctx context.Context, cfg serviceConfig) (*s3store.Store, error) {
 }
 
 func loadReferentiel(cfg serviceConfig) (*grading.Referentiel, error) {
-	if cfg.Referentiel != "" {
-		return grading.LoadFile(cfg.Referentiel)
-	}
-	return grading.Default()
+	return loadDetector(cfg.Referentiel, cfg.Model)
 }
 
 func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOpt, m *metrics.Metrics, log *slog.Logger) (*worker.Server, error) {
