@@ -97,5 +97,23 @@ func unitQuote(p *preparedPage, u unit) string {
 		b.WriteByte(c)
 		i++
 	}
-	return strings.TrimSpace(b.String())
+	return trimMarker(strings.TrimSpace(b.String()))
+}
+
+// trimMarker drops the marker of a list item ("• ", "- ", "3. ", "b) "):
+// layout a word processor draws, not words the candidate wrote.
+func trimMarker(q string) string {
+	for _, m := range []string{"•", "▪", "◦", "‣", "", "–", "—", "-", "*", "○", "■", "□", "➢", "►", "✓"} {
+		if rest, ok := strings.CutPrefix(q, m); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "\t")) {
+			return strings.TrimSpace(rest)
+		}
+	}
+	i := 0
+	for i < len(q) && i < 3 && (q[i] >= '0' && q[i] <= '9' || i == 0 && q[i] >= 'a' && q[i] <= 'z') {
+		i++
+	}
+	if i > 0 && i+1 < len(q) && (q[i] == '.' || q[i] == ')') && q[i+1] == ' ' {
+		return strings.TrimSpace(q[i+1:])
+	}
+	return q
 }

@@ -40,6 +40,9 @@ type scoredUnit struct {
 // file records them, so that scoring computes what training did.
 type featureOptions struct {
 	Chars bool // character 4-grams of words
+	Pairs bool // pairs of concepts met in one unit ("objectif" with "@montant")
+	Rules bool // the referentiel's rules: which elements' clauses hold in the unit
+	Near  bool // the words of the unit before, and of the sentence a list hangs from
 }
 
 // unitFeatures computes the features of every unit of a prepared
@@ -52,6 +55,11 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 	}
 	seen := 0
 	heading := []string{"h:none"}
+	intro := ""
+	var rules map[*preparedPage][][]string
+	if opt.Rules {
+		rules = d.ruleHits()
+	}
 	for _, p := range d.pages {
 		hits := d.conceptHits(p)
 		for ui, u := range p.units {
@@ -72,6 +80,18 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			for _, h := range hits[ui] {
 				fs.add("c:", h)
 			}
+			if opt.Pairs {
+				for i, a := range hits[ui] {
+					for _, b := range hits[ui][i+1:] {
+						fs.add2("cc:", a, b)
+					}
+				}
+			}
+			if rules != nil {
+				for _, r := range rules[p][ui] {
+					fs.add("r:", r)
+				}
+			}
 			for _, k := range []int{ui - 1, ui + 1} {
 				if k < 0 || k >= len(p.units) {
 					continue
@@ -83,6 +103,19 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 				for _, h := range hits[k] {
 					if !strings.HasPrefix(h, "neg:") {
 						fs.add(prefix, h)
+					}
+				}
+			}
+			if opt.Near {
+				if ui > 0 {
+					pu := p.units[ui-1]
+					for _, t := range tokens(p.masked[pu.start:pu.end]) {
+						fs.add("p:", t)
+					}
+				}
+				if intro != "" && startsItem(p.f.s[u.start:u.end]) {
+					for _, t := range tokens(intro) {
+						fs.add("i:", t)
 					}
 				}
 			}
@@ -108,6 +141,12 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 				fs.add("s:", "page1")
 			}
 			out = append(out, scoredUnit{page: p, unit: ui, features: fs.ids, names: fs.names, heading: isHeading || !hasWord(toks)})
+			// The sentence a list hangs from: "Je suis trois mesures :".
+			if t := p.f.s[u.start:u.end]; strings.HasSuffix(t, ":") {
+				intro = text
+			} else if !startsItem(t) {
+				intro = ""
+			}
 			if isHeading {
 				heading = heading[:0]
 				for _, t := range toks {
@@ -121,6 +160,40 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			}
 		}
 		seen += len(p.f.s)
+	}
+	return out
+}
+
+// ruleHits returns, for each page and unit, the elements whose rules
+// hold there: "objectifs_chiffres" for a found clause, "~objectifs_chiffres"
+// for a weak one.
+func (d *document) ruleHits() map[*preparedPage][][]string {
+	out := make(map[*preparedPage][][]string, len(d.pages))
+	for _, p := range d.pages {
+		out[p] = make([][]string, len(p.units))
+	}
+	ids := make([]string, 0, len(d.r.ruleDetectors))
+	for id := range d.r.ruleDetectors {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		det := d.r.ruleDetectors[id]
+		for prefix, clauses := range map[string][]clause{"": det.found, "~": det.weak} {
+			for _, h := range d.hits(det, clauses) {
+				base := h.page
+				if base.parent != nil {
+					base = base.parent
+				}
+				out[base][h.unit] = append(out[base][h.unit], prefix+id)
+			}
+		}
+	}
+	for _, units := range out {
+		for i, hs := range units {
+			sort.Strings(hs)
+			units[i] = compactStrings(hs)
+		}
 	}
 	return out
 }

@@ -71,6 +71,12 @@ func ParseModel(data []byte) (*Model, error) {
 			switch f[1] {
 			case "chars":
 				m.options.Chars = f[2] == "1"
+			case "pairs":
+				m.options.Pairs = f[2] == "1"
+			case "rules":
+				m.options.Rules = f[2] == "1"
+			case "near":
+				m.options.Near = f[2] == "1"
 			default:
 				return nil, bad("unknown option %q", f[1])
 			}
@@ -158,11 +164,16 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for _, s := range m.info {
 		fmt.Fprintf(&b, "info\t%s\n", s)
 	}
-	chars := "0"
-	if m.options.Chars {
-		chars = "1"
+	for _, o := range []struct {
+		name string
+		on   bool
+	}{{"chars", m.options.Chars}, {"pairs", m.options.Pairs}, {"rules", m.options.Rules}, {"near", m.options.Near}} {
+		v := "0"
+		if o.on {
+			v = "1"
+		}
+		fmt.Fprintf(&b, "option\t%s\t%s\n", o.name, v)
 	}
-	fmt.Fprintf(&b, "option\tchars\t%s\n", chars)
 	for i, c := range m.columns {
 		fmt.Fprintf(&b, "column\t%s\t%s\n", c, fmtWeight(m.bias[i]))
 	}

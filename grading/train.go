@@ -41,6 +41,9 @@ type TrainOptions struct {
 	Balance    float64 // total weight of positive units against negative ones (default 0.5)
 	HintWeight float64 // weight of the sentence that only hints at an element, as a negative (default 2)
 	Chars      bool    // character 4-grams
+	Pairs      bool    // pairs of concepts met in one unit
+	Rules      bool    // the rules' clauses that hold in a unit
+	Near       bool    // the words of the unit before, and of a list's introduction
 	Workers    int     // elements trained at once (default 2)
 }
 
@@ -108,7 +111,7 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 			}
 		}
 	}
-	fopt := featureOptions{Chars: opt.Chars}
+	fopt := featureOptions{Chars: opt.Chars, Pairs: opt.Pairs, Rules: opt.Rules, Near: opt.Near}
 	ds := r.dataset(samples, fopt)
 	report := &TrainReport{Unaligned: ds.unaligned}
 	columns := r.columns()

@@ -37,6 +37,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&opt.MinCount, "min-count", 0, "nombre minimal de documents où figure un trait (défaut 2)")
 	fs.Float64Var(&opt.Balance, "balance", 0, "poids total des exemples positifs face aux négatifs (défaut 0,5)")
 	fs.BoolVar(&opt.Chars, "chars", false, "ajoute les 4-grammes de caractères")
+	fs.BoolVar(&opt.Pairs, "pairs", false, "ajoute les paires de concepts d'une même phrase")
+	fs.BoolVar(&opt.Near, "near", false, "ajoute les mots de la phrase précédente et de celle qui introduit une liste")
+	fs.BoolVar(&opt.Rules, "rules", false, "ajoute les clauses des règles du référentiel vérifiées dans la phrase")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -93,15 +96,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "element\tP\tR\tF1\tspec\tTP\tFP\tTN\tFN\t")
 	var sum float64
+	var all corpus.ElementResult
 	for _, e := range report.Elements {
 		r := corpus.ElementResult{Modality: e.Modality, Element: e.Element, TP: e.TP, FP: e.FP, TN: e.TN, FN: e.FN}
+		all.TP, all.FP, all.TN, all.FN = all.TP+e.TP, all.FP+e.FP, all.TN+e.TN, all.FN+e.FN
 		sum += r.F1()
 		fmt.Fprintf(tw, "%s/%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t\n", e.Modality, e.Element,
 			r.Precision(), r.Recall(), r.F1(), r.Specificity(), e.TP, e.FP, e.TN, e.FN)
 	}
 	tw.Flush()
 	if len(report.Elements) > 0 {
-		fmt.Fprintf(stdout, "macro-F1 %.3f\n", sum/float64(len(report.Elements)))
+		fmt.Fprintf(stdout, "macro-F1 %.3f  specificity %.3f  κ %.3f\n", sum/float64(len(report.Elements)),
+			all.Specificity(), grading.Kappa(all.TP, all.FP, all.TN, all.FN))
 	}
 	if len(report.Unaligned) > 0 {
 		fmt.Fprintf(stdout, "%d evidence sentences matched no sentence of their document (left out):\n", len(report.Unaligned))
@@ -184,6 +190,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *misses {
 		fmt.Fprintln(stdout, "\ndocument\telement\tlabel\tfinding")
 		for _, m := range res.Misses {
+			fmt.Fprintln(stdout, m)
+		}
+		fmt.Fprintln(stdout, "\nquotes not found in the document:")
+		for _, m := range res.Unquoted {
 			fmt.Fprintln(stdout, m)
 		}
 	}

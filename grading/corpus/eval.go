@@ -30,6 +30,8 @@ type Result struct {
 	Unread []string
 	// Misses lists each disagreement: document, element, label, finding.
 	Misses []string
+	// Unquoted lists the quotes of found findings not in the document.
+	Unquoted []string
 }
 
 // ElementResult are the confusion counts of one element.
@@ -169,6 +171,7 @@ func (c *Corpus) Evaluate(ctx context.Context, ref *grading.Referentiel, docs []
 				for _, ev := range f.Evidence {
 					if !strings.Contains(reference, blanks(ev.Quote)) {
 						ok = false
+						res.Unquoted = append(res.Unquoted, d.ID+"\t"+f.ID+"\t"+ev.Quote)
 					}
 				}
 				if ok {
