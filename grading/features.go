@@ -33,7 +33,7 @@ type scoredUnit struct {
 	unit     int // index in page.units
 	features []featureID
 	names    []string // the features by name, kept only when training or explaining
-	heading  bool     // looks like a heading: never quoted alone
+	heading  bool     // a heading, or too short to stand alone: context, never scored or quoted
 }
 
 // featureOptions say which families of features a model uses; the model
@@ -42,7 +42,6 @@ type featureOptions struct {
 	Chars bool // character 4-grams of words
 	Pairs bool // pairs of concepts met in one unit ("objectif" with "@montant")
 	Rules bool // the referentiel's rules: which elements' clauses hold in the unit
-	Near  bool // the words of the unit before, and of the sentence a list hangs from
 }
 
 // unitFeatures computes the features of every unit of a prepared
@@ -56,6 +55,8 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 	seen := 0
 	heading := []string{"h:none"}
 	intro := ""
+	var columns []string // the header of the table the unit is in
+	prevRow := false
 	var rules map[*preparedPage][][]string
 	if opt.Rules {
 		rules = d.ruleHits()
@@ -106,20 +107,41 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 					}
 				}
 			}
-			if opt.Near {
-				if ui > 0 {
-					pu := p.units[ui-1]
-					for _, t := range tokens(p.masked[pu.start:pu.end]) {
-						fs.add("p:", t)
-					}
+			// The words of the unit before, and of the sentence a list
+			// hangs from.
+			if ui > 0 {
+				pu := p.units[ui-1]
+				for _, t := range tokens(p.masked[pu.start:pu.end]) {
+					fs.add("p:", t)
 				}
-				if intro != "" && startsItem(p.f.s[u.start:u.end]) {
-					for _, t := range tokens(intro) {
-						fs.add("i:", t)
-					}
+			}
+			if intro != "" && startsItem(p.f.s[u.start:u.end]) {
+				for _, t := range tokens(intro) {
+					fs.add("i:", t)
 				}
 			}
 			isHeading := looksLikeHeading(p.f.s[u.start:u.end], toks) && startsUpper(p.f.orig[p.f.at[u.start]:p.f.at[u.end]])
+			// A table's first row without figures is its header: context
+			// for the rows under it ("Cible | Raison | Lien avec mes
+			// objectifs"), not evidence.
+			row := isRow(p.f.s[u.start:u.end])
+			header := row && !prevRow && !hasFigure(toks)
+			switch {
+			case header:
+				columns = columns[:0]
+				for _, t := range toks {
+					if len(t) > 2 && !stopword[t] {
+						columns = append(columns, t)
+					}
+				}
+			case row:
+				for _, c := range columns {
+					fs.add("t:", c)
+				}
+			default:
+				columns = columns[:0]
+			}
+			prevRow = row
 			if isHeading {
 				fs.add("s:", "heading")
 			} else {
@@ -140,7 +162,7 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			if p.number == 1 {
 				fs.add("s:", "page1")
 			}
-			out = append(out, scoredUnit{page: p, unit: ui, features: fs.ids, names: fs.names, heading: isHeading || !hasWord(toks)})
+			out = append(out, scoredUnit{page: p, unit: ui, features: fs.ids, names: fs.names, heading: isHeading || header || !scorable(p.f.s[u.start:u.end], toks)})
 			// The sentence a list hangs from: "Je suis trois mesures :".
 			if t := p.f.s[u.start:u.end]; strings.HasSuffix(t, ":") {
 				intro = text
@@ -352,6 +374,16 @@ func looksLikeHeading(s string, toks []string) bool {
 	return !startsItem(s)
 }
 
+// hasFigure reports whether tokens hold a number or a unit sign.
+func hasFigure(toks []string) bool {
+	for _, t := range toks {
+		if t == "0" || t == "%" || t == "€" {
+			return true
+		}
+	}
+	return false
+}
+
 // startsUpper reports whether a text's first word, past any numbering
 // ("3.", "II –", "b)"), starts with a capital, as headings do.
 func startsUpper(s string) bool {
@@ -363,14 +395,27 @@ func startsUpper(s string) bool {
 	return unicode.IsUpper(r)
 }
 
-// hasWord reports whether tokens hold a word of two letters or more.
-func hasWord(toks []string) bool {
+// minUnitTokens is the fewest words and numbers a unit needs to be scored
+// and quoted on its own: a shorter one ("prospects", "hebdomadaire", a
+// cell cut from its row) is context for its neighbours, not evidence. A
+// table row needs one fewer ("Entrées en relation	25").
+const minUnitTokens = 4
+
+// scorable reports whether a unit can be evidence.
+func scorable(s string, toks []string) bool {
+	words := 0
 	for _, t := range toks {
 		if len(t) > 1 && t != "0" {
-			return true
+			words++
 		}
 	}
-	return false
+	if words == 0 {
+		return false
+	}
+	if isRow(s) {
+		return len(toks) >= minUnitTokens-1
+	}
+	return len(toks) >= minUnitTokens
 }
 
 // stopword lists the words left out of heading features.

@@ -75,8 +75,6 @@ func ParseModel(data []byte) (*Model, error) {
 				m.options.Pairs = f[2] == "1"
 			case "rules":
 				m.options.Rules = f[2] == "1"
-			case "near":
-				m.options.Near = f[2] == "1"
 			default:
 				return nil, bad("unknown option %q", f[1])
 			}
@@ -167,7 +165,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for _, o := range []struct {
 		name string
 		on   bool
-	}{{"chars", m.options.Chars}, {"pairs", m.options.Pairs}, {"rules", m.options.Rules}, {"near", m.options.Near}} {
+	}{{"chars", m.options.Chars}, {"pairs", m.options.Pairs}, {"rules", m.options.Rules}} {
 		v := "0"
 		if o.on {
 			v = "1"

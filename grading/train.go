@@ -33,8 +33,8 @@ type Label struct {
 
 // TrainOptions tune the training; the zero value takes the defaults.
 type TrainOptions struct {
-	L2         float64 // L2 penalty on the weights (default 1)
-	L1         float64 // L1 penalty on the weights, which zeroes most of them (default 1; negative: none)
+	L2         float64 // L2 penalty on the weights (default 3)
+	L1         float64 // L1 penalty on the weights, which zeroes most of them (default 0.3; negative: none)
 	Iterations int     // L-BFGS iterations per element (default 80)
 	MinCount   int     // a feature is kept when it appears in this many documents (default 2)
 	Folds      int     // cross-validation folds for the thresholds (default 5)
@@ -43,16 +43,15 @@ type TrainOptions struct {
 	Chars      bool    // character 4-grams
 	Pairs      bool    // pairs of concepts met in one unit
 	Rules      bool    // the rules' clauses that hold in a unit
-	Near       bool    // the words of the unit before, and of a list's introduction
 	Workers    int     // elements trained at once (default 2)
 }
 
 func (o *TrainOptions) defaults() {
 	if o.L2 == 0 {
-		o.L2 = 1
+		o.L2 = 3
 	}
 	if o.L1 == 0 {
-		o.L1 = 1
+		o.L1 = 0.3
 	}
 	if o.Iterations == 0 {
 		o.Iterations = 80
@@ -111,7 +110,7 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 			}
 		}
 	}
-	fopt := featureOptions{Chars: opt.Chars, Pairs: opt.Pairs, Rules: opt.Rules, Near: opt.Near}
+	fopt := featureOptions{Chars: opt.Chars, Pairs: opt.Pairs, Rules: opt.Rules}
 	ds := r.dataset(samples, fopt)
 	report := &TrainReport{Unaligned: ds.unaligned}
 	columns := r.columns()
@@ -547,9 +546,11 @@ type scored struct {
 	label dossier.Status
 }
 
-// chooseThresholds picks, for found, the threshold that agrees best with
-// people (Cohen's κ of found against shown), in the middle of the best
-// range; for weak, the best threshold under it for "shown or hinted".
+// chooseThresholds picks, for found, the threshold that best tells shown
+// from not shown (Youden's J: recall plus specificity, so that an element
+// most documents show is not called found everywhere), in the middle of
+// the best range; for weak, the best threshold under it for "shown or
+// hinted".
 func chooseThresholds(pts []scored) threshold {
 	found := bestCut(pts, func(s dossier.Status) bool { return s == dossier.Found }, 1)
 	weak := bestCut(pts, func(s dossier.Status) bool { return s != dossier.Missing }, found)
@@ -589,7 +590,7 @@ func bestCut(pts []scored, positive func(dossier.Status) bool, ceiling float64) 
 				tn++
 			}
 		}
-		k := Kappa(tp, fp, tn, fn)
+		k := ratio(tp, tp+fn) + ratio(tn, tn+fp)
 		switch {
 		case k > bestK+1e-9:
 			best, bestK = []float64{t}, k
@@ -601,6 +602,13 @@ func bestCut(pts []scored, positive func(dossier.Status) bool, ceiling float64) 
 		return ceiling
 	}
 	return best[len(best)/2]
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
 }
 
 // Kappa is Cohen's κ of a binary judgement against a reference, from the

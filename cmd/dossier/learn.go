@@ -31,14 +31,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("o", "grading/model.tsv", "fichier du modèle à écrire")
 	splits := fs.String("splits", "train,dev", "jeux appris (le jeu test est refusé : il ne sert qu'à mesurer)")
 	var opt grading.TrainOptions
-	fs.Float64Var(&opt.L2, "l2", 0, "pénalité L2 (défaut 1)")
-	fs.Float64Var(&opt.L1, "l1", 0, "pénalité L1, qui annule la plupart des poids (défaut 1 ; négative : aucune)")
+	fs.Float64Var(&opt.L2, "l2", 0, "pénalité L2 (défaut 3)")
+	fs.Float64Var(&opt.L1, "l1", 0, "pénalité L1, qui annule la plupart des poids (défaut 0,3 ; négative : aucune)")
 	fs.IntVar(&opt.Iterations, "iterations", 0, "itérations L-BFGS par élément (défaut 80)")
 	fs.IntVar(&opt.MinCount, "min-count", 0, "nombre minimal de documents où figure un trait (défaut 2)")
 	fs.Float64Var(&opt.Balance, "balance", 0, "poids total des exemples positifs face aux négatifs (défaut 0,5)")
 	fs.BoolVar(&opt.Chars, "chars", false, "ajoute les 4-grammes de caractères")
 	fs.BoolVar(&opt.Pairs, "pairs", false, "ajoute les paires de concepts d'une même phrase")
-	fs.BoolVar(&opt.Near, "near", false, "ajoute les mots de la phrase précédente et de celle qui introduit une liste")
 	fs.BoolVar(&opt.Rules, "rules", false, "ajoute les clauses des règles du référentiel vérifiées dans la phrase")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage

@@ -14,7 +14,7 @@ import json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'briefs')
-WRITERS = 16
+WRITERS = 22
 SEED = 20261207
 
 E5 = ['points_de_progres', 'actions_a_planifier', 'objectifs_chiffres', 'programmation_conforme',
