@@ -21,9 +21,18 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 		}
 	}
 	units = kept
-	cols := make([]int, len(m.Elements))
+	n := len(m.Elements)
+	cols := make([]int, n, 2*n)
 	for i, e := range m.Elements {
 		cols[i] = r.model.col[e.ID]
+	}
+	hints := make([]int, n) // column of each element's hint scorer, or -1
+	for i, e := range m.Elements {
+		hints[i] = -1
+		if c, ok := r.model.col[hintColumn(e.ID)]; ok {
+			hints[i] = len(cols)
+			cols = append(cols, c)
+		}
 	}
 	probs := r.model.scores(units, cols)
 	findings := make([]dossier.Finding, 0, len(m.Elements))
@@ -31,21 +40,34 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 		t := r.model.cut[m.Code+"/"+e.ID]
 		var ranked []int
 		for k := range units {
-			if probs[k][i] >= t.weak {
-				ranked = append(ranked, k)
-			}
+			ranked = append(ranked, k)
 		}
 		sort.SliceStable(ranked, func(a, b int) bool { return probs[ranked[a]][i] > probs[ranked[b]][i] })
-		status := dossier.Missing
-		if len(ranked) > 0 {
-			status = dossier.Weak
-			if probs[ranked[0]][i] >= t.found {
-				status = dossier.Found
+		score := 0.0
+		for k := range units {
+			score = max(score, probs[k][i])
+		}
+		if st, ok := r.model.stage[m.Code+"/"+e.ID]; ok && hints[i] >= 0 {
+			hint := 0.0
+			for k := range units {
+				hint = max(hint, probs[k][hints[i]])
 			}
+			score = st.score(score, hint)
+		}
+		status := dossier.Missing
+		switch {
+		case score >= t.found:
+			status = dossier.Found
+		case score >= t.weak:
+			status = dossier.Weak
 		}
 		ev := []dossier.Evidence{}
 		seen := map[string]bool{}
 		for _, k := range ranked {
+			// The strongest sentence, and those nearly as strong.
+			if len(ev) > 0 && probs[k][i] < probs[ranked[0]][i]/2 {
+				break
+			}
 			u := units[k]
 			q := unitQuote(u.page, u.page.units[u.unit])
 			if q == "" || seen[q] {
@@ -57,8 +79,10 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 				break
 			}
 		}
-		if len(ev) == 0 {
-			status = dossier.Missing
+		if status == dossier.Missing {
+			ev = []dossier.Evidence{}
+		} else if len(ev) == 0 {
+			status, ev = dossier.Missing, []dossier.Evidence{}
 		}
 		comps := e.Competences
 		if comps == nil {

@@ -1,6 +1,7 @@
 package grading
 
 import (
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -82,4 +83,34 @@ func mustPatterns(t *testing.T, pats ...string) *concept {
 		t.Fatal(err)
 	}
 	return cs["c"]
+}
+
+// literalPrefix finds, without parsing, what the parser finds for plain
+// patterns, and leaves the others to it.
+func TestLiteralPrefix(t *testing.T) {
+	for _, tt := range []struct{ pattern, want string }{
+		{"objectifs?", "objectif"},
+		{"budgete\\w*", "budgete"},
+		{"plan d'action", "plan d'action"},
+		{"entrees? en relation", "entree"},
+		{"rendez-vous", "rendez-vous"},
+		{"(?:plan|programme)s?", ""},
+		{"cibles?|objectifs?", ""},
+		{"x?", ""},
+		{"a(?:b|c)", ""},
+	} {
+		got, _ := literalPrefix(tt.pattern)
+		if got != tt.want {
+			t.Errorf("literalPrefix(%q) = %q, want %q", tt.pattern, got, tt.want)
+		}
+		if got != "" {
+			re, err := syntax.Parse(tt.pattern, syntax.Perl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if set := prefixSet(re.Simplify()); len(set) != 1 || set[0] != got {
+				t.Errorf("%q: literal %q, the parser finds the prefixes %q", tt.pattern, got, set)
+			}
+		}
+	}
 }

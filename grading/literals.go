@@ -25,10 +25,14 @@ func (l *literals) add(s string) int32 {
 	return id
 }
 
-// build makes the automaton once every literal is added.
+// build makes the automaton once every literal is added: the trie in one
+// flat table, then the failure links breadth first, turning it into a
+// complete automaton and merging each node's outputs with its fallback's.
 func (l *literals) build() {
 	n := 1
+	keys := make([]string, 0, len(l.ids))
 	for s := range l.ids {
+		keys = append(keys, s)
 		for i := 0; i < len(s); i++ {
 			if l.class[s[i]] == 0 {
 				l.class[s[i]] = uint8(n)
@@ -37,49 +41,50 @@ func (l *literals) build() {
 		}
 	}
 	l.ncls = n
-	// The trie.
-	trie := [][]int32{make([]int32, n)}
-	l.out = [][]int32{nil}
-	for s, id := range l.ids {
-		node := int32(0)
-		for i := 0; i < len(s); i++ {
-			c := l.class[s[i]]
-			if trie[node][c] == 0 {
-				trie = append(trie, make([]int32, n))
-				l.out = append(l.out, nil)
-				trie[node][c] = int32(len(trie) - 1)
-			}
-			node = trie[node][c]
-		}
-		l.out[node] = append(l.out[node], id)
+	size := 1
+	for _, s := range keys {
+		size += len(s)
 	}
-	// Failure links, breadth first, turning the trie into a complete
-	// automaton and merging each node's outputs with its fallback's.
-	fail := make([]int32, len(trie))
-	queue := []int32{}
+	next := make([]int32, n, size*n)
+	l.out = make([][]int32, 1, size)
+	nodes := 1
+	for _, s := range keys {
+		node := 0
+		for i := 0; i < len(s); i++ {
+			c := int(l.class[s[i]])
+			if next[node*n+c] == 0 {
+				next = append(next, make([]int32, n)...)
+				l.out = append(l.out, nil)
+				next[node*n+c] = int32(nodes)
+				nodes++
+			}
+			node = int(next[node*n+c])
+		}
+		l.out[node] = append(l.out[node], l.ids[s])
+	}
+	fail := make([]int32, nodes)
+	queue := make([]int32, 0, nodes)
 	for c := 1; c < n; c++ {
-		if child := trie[0][c]; child != 0 {
+		if child := next[c]; child != 0 {
 			queue = append(queue, child)
 		}
 	}
-	for len(queue) > 0 {
-		node := queue[0]
-		queue = queue[1:]
-		l.out[node] = append(l.out[node], l.out[fail[node]]...)
+	for q := 0; q < len(queue); q++ {
+		node := int(queue[q])
+		if f := fail[node]; len(l.out[f]) > 0 {
+			l.out[node] = append(l.out[node], l.out[f]...)
+		}
 		for c := 1; c < n; c++ {
-			child := trie[node][c]
+			child := next[node*n+c]
 			if child == 0 {
-				trie[node][c] = trie[fail[node]][c]
+				next[node*n+c] = next[int(fail[node])*n+c]
 				continue
 			}
-			fail[child] = trie[fail[node]][c]
+			fail[child] = next[int(fail[node])*n+c]
 			queue = append(queue, child)
 		}
 	}
-	l.next = make([]int32, len(trie)*n)
-	for node, row := range trie {
-		copy(l.next[node*n:], row)
-	}
+	l.next = next
 }
 
 // scan returns, for each literal id, the start offsets of its occurrences

@@ -85,15 +85,26 @@ var defaultFile []byte
 var defaultModel []byte
 
 var loadDefault = sync.OnceValues(func() (*Referentiel, error) {
+	// The model is read while the rules are: both are on the start-up
+	// path of every check.
+	type parsed struct {
+		m   *Model
+		err error
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		m, err := ParseModel(defaultModel)
+		done <- parsed{m, err}
+	}()
 	r, err := Rules()
+	p := <-done
 	if err != nil {
 		return nil, err
 	}
-	m, err := ParseModel(defaultModel)
-	if err != nil {
-		return nil, fmt.Errorf("embedded model: %w", err)
+	if p.err != nil {
+		return nil, fmt.Errorf("embedded model: %w", p.err)
 	}
-	return r.WithModel(m)
+	return r.WithModel(p.m)
 })
 
 var loadRules = sync.OnceValues(func() (*Referentiel, error) { return load(defaultFile, true) })
@@ -180,8 +191,10 @@ func (r *Referentiel) compile(f fileRef, trusted bool) error {
 	}
 	sort.Strings(r.conceptNames)
 	if len(d.Masks) > 0 {
-		if err := checkPatterns(d.Masks); !trusted && err != nil {
-			return fmt.Errorf("detection: masks: %w", err)
+		if !trusted {
+			if err := checkPatterns(d.Masks); err != nil {
+				return fmt.Errorf("detection: masks: %w", err)
+			}
 		}
 		r.masks = newConcept(d.Masks, &r.literals)
 	}

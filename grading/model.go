@@ -1,7 +1,6 @@
 package grading
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ type Model struct {
 	index   map[featureID]int32  // feature → row
 	weights []float32            // rows × len(columns)
 	cut     map[string]threshold // "E5/objectifs_chiffres" → thresholds
+	stage   map[string]stage     // "E5/objectifs_chiffres" → how its sentence and hint scores make one
 	info    []string             // free lines about how it was trained
 }
 
@@ -34,19 +34,24 @@ type threshold struct{ found, weak float64 }
 
 const modelMagic = "dossier-model\t1"
 
-// ParseModel reads a model file. Errors name the line.
+// ParseModel reads a model file. Errors name the line. It is on the
+// start-up path of every command that checks a document, so it reads the
+// file in place: one string, features as substrings of it, the weight
+// table allocated once.
 func ParseModel(data []byte) (*Model, error) {
-	m := &Model{col: map[string]int{}, index: map[featureID]int32{}, cut: map[string]threshold{}}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
+	text := string(data)
+	rowsWanted := strings.Count(text, "\nw\t")
+	m := &Model{col: map[string]int{}, index: make(map[featureID]int32, rowsWanted), cut: map[string]threshold{}, stage: map[string]stage{},
+		names: make([]string, 0, rowsWanted)}
 	line := 0
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("model: line %d: %s", line, fmt.Sprintf(format, args...))
 	}
-	var rows int
-	for sc.Scan() {
+	rows := 0
+	for text != "" {
+		var s string
+		s, text, _ = strings.Cut(text, "\n")
 		line++
-		s := sc.Text()
 		if line == 1 {
 			if s != modelMagic {
 				return nil, bad("not a dossier model (want %q)", modelMagic)
@@ -56,11 +61,41 @@ func ParseModel(data []byte) (*Model, error) {
 		if s == "" || s[0] == '#' {
 			continue
 		}
-		kind, _, _ := strings.Cut(s, "\t")
-		var f []string
-		if kind != "w" {
-			f = strings.Split(s, "\t")
+		kind, rest, _ := strings.Cut(s, "\t")
+		if kind == "w" {
+			name, cells, ok := strings.Cut(rest, "\t")
+			if !ok {
+				return nil, bad("w: want a feature and its weights")
+			}
+			if len(m.columns) == 0 {
+				return nil, bad("weights before columns")
+			}
+			id := hashFeature(name)
+			if _, dup := m.index[id]; dup {
+				return nil, bad("feature %q twice", name)
+			}
+			if m.weights == nil {
+				m.weights = make([]float32, 0, max(rowsWanted, 1)*len(m.columns))
+			}
+			base := len(m.weights)
+			m.weights = m.weights[:base+len(m.columns)]
+			for cells != "" {
+				var cw string
+				cw, cells, _ = strings.Cut(cells, " ")
+				c, w, ok := strings.Cut(cw, ":")
+				ci, err1 := strconv.Atoi(c)
+				wf, err2 := parseWeight(w)
+				if !ok || err1 != nil || err2 != nil || ci < 0 || ci >= len(m.columns) {
+					return nil, bad("feature %q: bad weight %q", name, cw)
+				}
+				m.weights[base+ci] = wf
+			}
+			m.index[id] = int32(rows)
+			m.names = append(m.names, name)
+			rows++
+			continue
 		}
+		f := strings.Split(s, "\t")
 		switch kind {
 		case "info":
 			m.info = append(m.info, strings.Join(f[1:], "\t"))
@@ -105,50 +140,61 @@ func ParseModel(data []byte) (*Model, error) {
 				return nil, bad("threshold %s/%s: want 0 ≤ weak ≤ found ≤ 1", f[1], f[2])
 			}
 			m.cut[f[1]+"/"+f[2]] = threshold{found, weak}
-		case "w":
-			name, cells, ok := strings.Cut(s[2:], "\t")
-			if !ok {
-				return nil, bad("w: want a feature and its weights")
+		case "stage":
+			if len(f) != 6 {
+				return nil, bad("stage: want a modality, an element and three coefficients")
 			}
-			if len(m.columns) == 0 {
-				return nil, bad("weights before columns")
-			}
-			id := hashFeature(name)
-			if _, dup := m.index[id]; dup {
-				return nil, bad("feature %q twice", name)
-			}
-			if m.weights == nil {
-				m.weights = make([]float32, 0, len(data)/8)
-			}
-			base := len(m.weights)
-			for range m.columns {
-				m.weights = append(m.weights, 0)
-			}
-			for cells != "" {
-				var cw string
-				cw, cells, _ = strings.Cut(cells, " ")
-				c, w, ok := strings.Cut(cw, ":")
-				ci, err1 := strconv.Atoi(c)
-				wf, err2 := strconv.ParseFloat(w, 32)
-				if !ok || err1 != nil || err2 != nil || ci < 0 || ci >= len(m.columns) {
-					return nil, bad("feature %q: bad weight %q", name, cw)
+			var c [3]float64
+			for k := range c {
+				v, err := strconv.ParseFloat(f[3+k], 64)
+				if err != nil {
+					return nil, bad("stage %s/%s: %v", f[1], f[2], err)
 				}
-				m.weights[base+ci] = float32(wf)
+				c[k] = v
 			}
-			m.index[id] = int32(rows)
-			m.names = append(m.names, name)
-			rows++
+			m.stage[f[1]+"/"+f[2]] = stage{c[0], c[1], c[2]}
 		default:
 			return nil, bad("unknown record %q", kind)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("model: %w", err)
 	}
 	if line == 0 {
 		return nil, fmt.Errorf("model: empty file")
 	}
 	return m, nil
+}
+
+// parseWeight reads a weight as WriteTo writes it ("-1.234", "0.0123",
+// "1.5e-05"): plain decimals by hand, anything else by strconv.
+func parseWeight(s string) (float32, error) {
+	neg := strings.HasPrefix(s, "-")
+	d := strings.TrimPrefix(s, "-")
+	var mant, scale float64 = 0, 1
+	dot, digits := false, 0
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + float64(c-'0')
+			digits++
+			if dot {
+				scale *= 10
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			f, err := strconv.ParseFloat(s, 32)
+			return float32(f), err
+		}
+	}
+	if digits == 0 || digits > 15 {
+		f, err := strconv.ParseFloat(s, 32)
+		return float32(f), err
+	}
+	v := mant / scale
+	if neg {
+		v = -v
+	}
+	return float32(v), nil
 }
 
 // WriteTo writes the model in the form ParseModel reads: a text file, one
@@ -184,6 +230,16 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		mod, el, _ := strings.Cut(k, "/")
 		t := m.cut[k]
 		fmt.Fprintf(&b, "threshold\t%s\t%s\t%.4f\t%.4f\n", mod, el, t.found, t.weak)
+	}
+	keys = keys[:0]
+	for k := range m.stage {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		mod, el, _ := strings.Cut(k, "/")
+		st := m.stage[k]
+		fmt.Fprintf(&b, "stage\t%s\t%s\t%s\t%s\t%s\n", mod, el, fmtWeight(st.a), fmtWeight(st.b), fmtWeight(st.c))
 	}
 	order := make([]int, len(m.names))
 	for i := range order {

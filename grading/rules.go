@@ -54,35 +54,32 @@ type concept struct {
 }
 
 // lazyRegexp is a regexp compiled on first use, safely from several
-// goroutines. Its expression has been checked to compile.
+// goroutines. Its expression has been checked to compile. It is used in
+// place, never copied.
 type lazyRegexp struct {
 	expr string
-	once *sync.Once
-	re   **regexp.Regexp
+	once sync.Once
+	re   *regexp.Regexp
 }
 
-func newLazyRegexp(expr string) lazyRegexp {
-	return lazyRegexp{expr: expr, once: new(sync.Once), re: new(*regexp.Regexp)}
-}
-
-func (l lazyRegexp) get() *regexp.Regexp {
-	l.once.Do(func() { *l.re = regexp.MustCompile(l.expr) })
-	return *l.re
+func (l *lazyRegexp) get() *regexp.Regexp {
+	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	return l.re
 }
 
 // newConcept prepares patterns that compilePatterns has checked.
 func newConcept(pats []string, lits *literals) *concept {
-	c := &concept{pats: pats}
-	for _, p := range pats {
-		c.alts = append(c.alts, newLazyRegexp(`(?:`+p+`)\b`))
-		c.anchored = append(c.anchored, newLazyRegexp(`^(?:`+p+`)\b`))
-		re, err := syntax.Parse(p, syntax.Perl)
-		need := ""
-		var prefixes []string
-		if err == nil {
-			re = re.Simplify()
-			need = longestRequired(re)
-			prefixes = prefixSet(re)
+	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats))}
+	for i, p := range pats {
+		c.alts[i].expr = `(?:` + p + `)\b`
+		c.anchored[i].expr = `^(?:` + p + `)\b`
+		need, prefixes := literalPrefix(p)
+		if need == "" {
+			if re, err := syntax.Parse(p, syntax.Perl); err == nil {
+				re = re.Simplify()
+				need = longestRequired(re)
+				prefixes = prefixSet(re)
+			}
 		}
 		c.needs = append(c.needs, need)
 		id := int32(-1)
@@ -99,6 +96,42 @@ func newConcept(pats []string, lits *literals) *concept {
 		c.starts = append(c.starts, starts)
 	}
 	return c
+}
+
+// literalPrefix returns, for a pattern that starts with plain text and has
+// no top-level alternative ("objectifs?", "budgete\\w*", "plan d'action"),
+// that text (less a last letter made optional): every match contains it
+// and starts with it. It is what syntax.Parse would find, without parsing:
+// most patterns are of this kind, and the referentiel is loaded at every
+// start. It returns "" for any other pattern.
+func literalPrefix(p string) (string, []string) {
+	depth := 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				return "", nil
+			}
+		}
+	}
+	i := 0
+	for i < len(p) && (p[i] >= 'a' && p[i] <= 'z' || p[i] >= '0' && p[i] <= '9' || p[i] == ' ' || p[i] == '\'' || p[i] == '-') {
+		i++
+	}
+	lit := p[:i]
+	if i < len(p) && (p[i] == '?' || p[i] == '*' || p[i] == '{') {
+		lit = lit[:max(0, len(lit)-1)]
+	}
+	if len(lit) < 2 {
+		return "", nil
+	}
+	return lit, []string{lit}
 }
 
 func prefixSet(re *syntax.Regexp) []string {
@@ -300,11 +333,11 @@ func findAround(re *regexp.Regexp, s string, at []int, need int) [][]int {
 // 0 if none.
 func (c *concept) prefixMatch(s string) int {
 	best := 0
-	for i, re := range c.anchored {
+	for i := range c.anchored {
 		if c.needs[i] != "" && !strings.Contains(s[:min(len(s), 80)], c.needs[i]) {
 			continue
 		}
-		if loc := re.get().FindStringIndex(s); loc != nil && loc[1] > best {
+		if loc := c.anchored[i].get().FindStringIndex(s); loc != nil && loc[1] > best {
 			best = loc[1]
 		}
 	}

@@ -43,7 +43,13 @@ type TrainOptions struct {
 	Chars      bool    // character 4-grams
 	Pairs      bool    // pairs of concepts met in one unit
 	Rules      bool    // the rules' clauses that hold in a unit
-	Workers    int     // elements trained at once (default 2)
+	// Hints learns, beside each element, the sentences that only hint at
+	// it (the labels' "hint" evidence, against the "shown" evidence), and
+	// decides a document from both its strongest sentence and its
+	// strongest hint: "je n'ai pas d'objectif chiffré à moi" speaks
+	// against a table of the team's objectives.
+	Hints   bool
+	Workers int // elements trained at once (default 2)
 }
 
 func (o *TrainOptions) defaults() {
@@ -114,6 +120,11 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 	ds := r.dataset(samples, fopt)
 	report := &TrainReport{Unaligned: ds.unaligned}
 	columns := r.columns()
+	if opt.Hints {
+		for _, c := range r.columns() {
+			columns = append(columns, hintColumn(c))
+		}
+	}
 
 	// Thresholds from cross-validated scores: each document scored by a
 	// model that never saw its writer.
@@ -136,6 +147,7 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 	model := ds.fit(allIndices(len(samples)), columns, opt)
 	model.options = fopt
 	model.cut = map[string]threshold{}
+	model.stage = map[string]stage{}
 	for _, m := range r.Modalities {
 		if !m.Written {
 			continue
@@ -147,7 +159,15 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 				if !ok || s.Passage || s.Modality != m.Code || oof[i] == nil {
 					continue
 				}
-				pts = append(pts, scored{oof[i][e.ID], l.Status})
+				pts = append(pts, scored{score: oof[i][e.ID], hint: oof[i][hintColumn(e.ID)], label: l.Status})
+			}
+			key := m.Code + "/" + e.ID
+			if opt.Hints {
+				st := fitStage(pts)
+				model.stage[key] = st
+				for k := range pts {
+					pts[k].score = st.score(pts[k].score, pts[k].hint)
+				}
 			}
 			t := chooseThresholds(pts)
 			model.cut[m.Code+"/"+e.ID] = t
@@ -260,8 +280,21 @@ func (r *Referentiel) dataset(samples []Sample, opt featureOptions) *dataset {
 					ds.unaligned = append(ds.unaligned, fmt.Sprintf("%s/%s: %s", s.ID, id, ev))
 				}
 			}
+			hc := hintColumn(id)
 			for k := range units {
 				u := &ds.units[first+k]
+				// The hint scorer: a hint's sentence against a shown one's
+				// and against what documents without the element hold.
+				switch {
+				case s.Passage:
+					u.target[hc], u.weight[hc] = boolTarget(l.Status == dossier.Weak), 1
+				case l.Status == dossier.Weak && matched[k]:
+					u.target[hc], u.weight[hc] = 1, 1
+				case l.Status == dossier.Found && matched[k]:
+					u.target[hc], u.weight[hc] = 0, 1
+				case l.Status != dossier.Found:
+					u.target[hc], u.weight[hc] = 0, 1
+				}
 				switch {
 				case s.Passage:
 					// A passage is one text: every unit of it carries its label.
@@ -541,9 +574,64 @@ func (m *Model) docScores(ds *dataset, i int) map[string]float64 {
 	return out
 }
 
+// hintColumn names the column that scores the hints of an element.
+func hintColumn(id string) string { return "~" + id }
+
 type scored struct {
-	score float64
-	label dossier.Status
+	score, hint float64
+	label       dossier.Status
+}
+
+// stage turns a document's strongest sentence and strongest hint into one
+// score: σ(a + b·logit(sentence) + c·logit(hint)).
+type stage struct{ a, b, c float64 }
+
+func (s stage) score(p, h float64) float64 {
+	return sigmoid(s.a + s.b*logit(p) + s.c*logit(h))
+}
+
+func logit(p float64) float64 {
+	p = min(max(p, 1e-6), 1-1e-6)
+	return math.Log(p / (1 - p))
+}
+
+// fitStage fits the stage on cross-validated document scores: a logistic
+// regression of shown on the two logits, lightly penalised.
+func fitStage(pts []scored) stage {
+	if len(pts) == 0 {
+		return stage{0, 1, 0}
+	}
+	x := []float64{0, 1, 0}
+	f := func(w, g []float64) float64 {
+		clear(g)
+		var loss float64
+		for _, p := range pts {
+			y := 0.0
+			if p.label == dossier.Found {
+				y = 1
+			}
+			a, b := logit(p.score), logit(p.hint)
+			z := w[0] + w[1]*a + w[2]*b
+			var l float64
+			if z > 0 {
+				l = z + math.Log1p(math.Exp(-z))
+			} else {
+				l = math.Log1p(math.Exp(z))
+			}
+			loss += l - y*z
+			d := sigmoid(z) - y
+			g[0] += d
+			g[1] += d * a
+			g[2] += d * b
+		}
+		const lambda = 1
+		loss += 0.5 * lambda * ((w[1]-1)*(w[1]-1) + w[2]*w[2])
+		g[1] += lambda * (w[1] - 1)
+		g[2] += lambda * w[2]
+		return loss
+	}
+	minimize(f, x, 0, 0, 100)
+	return stage{x[0], x[1], x[2]}
 }
 
 // chooseThresholds picks, for found, the threshold that best tells shown

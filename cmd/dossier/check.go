@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/dossier-cert/dossier"
@@ -69,8 +71,45 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	modality := fs.String("modality", "", "modalité d'évaluation du document : E1 ou E5 (obligatoire)")
 	asJSON := fs.Bool("json", false, "une ligne JSON par fichier (JSON Lines), selon le contrat de check")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
 		return exitUsage
 	}
+	*modality = strings.ToUpper(*modality)
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "dossier check: aucun fichier à lire")
+		fs.Usage()
+		return exitUsage
+	}
+	for _, path := range fs.Args() {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			fmt.Fprintf(stderr, "dossier check: %s : fichier introuvable ; vérifiez son chemin\n", path)
+			return exitUsage
+		} else if err != nil {
+			fmt.Fprintf(stderr, "dossier check: %s : fichier illisible (%v)\n", path, err)
+			return exitUsage
+		}
+	}
+	// A command that reads a few documents and exits: collecting garbage
+	// less often costs a little memory and saves a good share of its run.
+	debug.SetGCPercent(400)
+	// Documents are read (in the extractor's child process) while the
+	// referentiel loads and while the previous document is checked: on
+	// two cores, reading and checking overlap.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	texts := make(chan extracted, 1)
+	go func() {
+		defer close(texts)
+		for _, path := range fs.Args() {
+			select {
+			case texts <- extractFile(ctx, path, rf.limits):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	ref, err := rf.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "dossier check: %v\n", err)
@@ -80,16 +119,14 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "dossier check: --modality doit nommer une épreuve écrite (%s), pas %q\n", strings.Join(writtenModalities(ref), ", "), *modality)
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "dossier check: aucun fichier à lire")
-		fs.Usage()
-		return exitUsage
-	}
 	code := exitOK
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	for _, path := range fs.Args() {
-		rep := checkFile(ctx, ref, *modality, path, rf.limits)
+	for x := range texts {
+		rep := x.report
+		if rep == nil {
+			rep = checkText(ref, *modality, x)
+		}
 		if ctx.Err() != nil {
 			return exitFail
 		}
@@ -105,6 +142,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		printReport(stdout, ref, rep)
 	}
+	if ctx.Err() != nil {
+		return exitFail
+	}
 	return code
 }
 
@@ -118,30 +158,48 @@ func writtenModalities(ref *grading.Referentiel) []string {
 	return out
 }
 
-// checkFile reads and checks one file; a file that cannot be read gives a
-// report with its error.
-func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path string, lim extract.Limits) *dossier.Report {
-	fail := func(err error) *dossier.Report {
+// extracted is a document read: its text, or the report of why it could
+// not be.
+type extracted struct {
+	path, sha256 string
+	text         *dossier.Text
+	report       *dossier.Report // set when the file could not be read
+}
+
+// extractFile reads one file's text.
+func extractFile(ctx context.Context, path string, lim extract.Limits) extracted {
+	fail := func(err error, sum string) extracted {
 		e := &dossier.Error{Code: dossier.ErrorCode(err), Message: dossier.ErrorMessage(err)}
-		if os.IsNotExist(err) {
-			e = &dossier.Error{Code: dossier.EEmpty, Message: "Fichier introuvable : vérifiez son chemin."}
-		}
-		return &dossier.Report{File: path, Error: e}
+		return extracted{path: path, report: &dossier.Report{File: path, SHA256: sum, Error: e}}
 	}
 	data, err := readLimited(path, lim)
 	if err != nil {
-		return fail(err)
+		return fail(err, "")
 	}
 	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
 	text, err := extract.ReadBytes(ctx, data, lim)
 	if err != nil {
-		rep := fail(err)
-		rep.SHA256 = hex.EncodeToString(sum[:])
-		return rep
+		return fail(err, hash)
 	}
-	rep, err := ref.Report(path, hex.EncodeToString(sum[:]), modality, text)
+	return extracted{path: path, sha256: hash, text: text}
+}
+
+// checkFile reads and checks one file; a file that cannot be read gives a
+// report with its error.
+func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path string, lim extract.Limits) *dossier.Report {
+	x := extractFile(ctx, path, lim)
+	if x.report != nil {
+		return x.report
+	}
+	return checkText(ref, modality, x)
+}
+
+// checkText checks a document read.
+func checkText(ref *grading.Referentiel, modality string, x extracted) *dossier.Report {
+	rep, err := ref.Report(x.path, x.sha256, modality, x.text)
 	if err != nil {
-		return fail(err)
+		return &dossier.Report{File: x.path, SHA256: x.sha256, Error: &dossier.Error{Code: dossier.ErrorCode(err), Message: dossier.ErrorMessage(err)}}
 	}
 	return rep
 }

@@ -30,6 +30,7 @@ func TestCheckUsage(t *testing.T) {
 		{"no file", []string{"check", "--modality", "E5"}},
 		{"unknown flag", []string{"check", "--nope"}},
 		{"unknown command", []string{"chek"}},
+		{"missing file", []string{"check", "--modality", "E5", "../../testdata/dossiers/e5-solide.pdf", "absent.pdf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
@@ -37,6 +38,22 @@ func TestCheckUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and a message", code, stderr, exitUsage)
 			}
 		})
+	}
+}
+
+// A missing file is a usage error of its own, named, before anything is
+// read; -h is help, not an error; the modality is read whatever its case.
+func TestCheckArguments(t *testing.T) {
+	code, out, stderr := runCmd(t, "check", "--modality", "E5", "../../testdata/dossiers/e5-solide.pdf", "absent.pdf")
+	if code != exitUsage || !strings.Contains(stderr, "absent.pdf : fichier introuvable") || out != "" {
+		t.Errorf("missing file: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if code, _, _ := runCmd(t, "check", "-h"); code != exitOK {
+		t.Errorf("check -h: exit %d, want 0", code)
+	}
+	code, out, stderr = runCmd(t, "check", "--modality", "e5", "--json", "../../testdata/dossiers/e5-solide.pdf")
+	if code != exitOK || !strings.Contains(out, `"modality":"E5"`) {
+		t.Errorf("--modality e5: exit %d, stderr %q, output %.80q", code, stderr, out)
 	}
 }
 

@@ -37,6 +37,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&opt.MinCount, "min-count", 0, "nombre minimal de documents où figure un trait (défaut 2)")
 	fs.Float64Var(&opt.Balance, "balance", 0, "poids total des exemples positifs face aux négatifs (défaut 0,5)")
 	fs.BoolVar(&opt.Chars, "chars", false, "ajoute les 4-grammes de caractères")
+	fs.BoolVar(&opt.Hints, "hints", false, "apprend aussi les phrases qui ne font qu'évoquer un élément, et décide du document avec les deux")
 	fs.BoolVar(&opt.Pairs, "pairs", false, "ajoute les paires de concepts d'une même phrase")
 	fs.BoolVar(&opt.Rules, "rules", false, "ajoute les clauses des règles du référentiel vérifiées dans la phrase")
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +155,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rf.register(fs)
 	misses := fs.Bool("misses", false, "liste les désaccords (document, élément, étiquette, repérage)")
 	asJSON := fs.Bool("json", false, "résultat en JSON")
+	floors := fs.String("floors", "", "écrit dans ce fichier les planchers que le test TestTestSplit tient (les mesures arrondies au centième inférieur)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -176,6 +178,16 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "dossier eval: %v\n", err)
 		return exitFail
+	}
+	if *floors != "" {
+		b, err := json.MarshalIndent(corpus.FloorsOf(res), "", " ")
+		if err == nil {
+			err = os.WriteFile(*floors, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "dossier eval: %v\n", err)
+			return exitFail
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,4 +213,60 @@ func blanks(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Floors are the figures a detector must keep on a split: per element
+// ("E5/objectifs_chiffres") its F1 and specificity, and overall.
+type Floors struct {
+	MacroF1     float64                  `json:"macro_f1"`
+	Specificity float64                  `json:"specificity"`
+	Kappa       float64                  `json:"kappa"`
+	Evidence    float64                  `json:"evidence_validity"`
+	Elements    map[string]ElementFloors `json:"elements"`
+}
+
+// ElementFloors are one element's floors.
+type ElementFloors struct {
+	F1          float64 `json:"f1"`
+	Specificity float64 `json:"specificity"`
+}
+
+// FloorsOf returns the floors a result sets: its figures, rounded down to
+// the hundredth.
+func FloorsOf(r *Result) Floors {
+	down := func(x float64) float64 { return math.Floor(x*100+1e-9) / 100 }
+	t := r.Totals()
+	f := Floors{MacroF1: down(r.MacroF1()), Specificity: down(t.Specificity()), Kappa: down(r.Kappa()),
+		Evidence: down(r.EvidenceValidity()), Elements: map[string]ElementFloors{}}
+	for _, e := range r.Elements {
+		f.Elements[e.Modality+"/"+e.Element] = ElementFloors{F1: down(e.F1()), Specificity: down(e.Specificity())}
+	}
+	return f
+}
+
+// Check returns what in the result falls under the floors, one message a
+// figure.
+func (f Floors) Check(r *Result) []string {
+	var out []string
+	under := func(what string, got, floor float64) {
+		if got < floor-1e-9 {
+			out = append(out, fmt.Sprintf("%s: %.3f, under its floor %.2f", what, got, floor))
+		}
+	}
+	t := r.Totals()
+	under("macro-F1", r.MacroF1(), f.MacroF1)
+	under("specificity", t.Specificity(), f.Specificity)
+	under("κ", r.Kappa(), f.Kappa)
+	under("quotes verbatim", r.EvidenceValidity(), f.Evidence)
+	for _, e := range r.Elements {
+		key := e.Modality + "/" + e.Element
+		fl, ok := f.Elements[key]
+		if !ok {
+			out = append(out, key+": no floor")
+			continue
+		}
+		under(key+" F1", e.F1(), fl.F1)
+		under(key+" specificity", e.Specificity(), fl.Specificity)
+	}
+	return out
 }

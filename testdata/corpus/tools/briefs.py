@@ -15,6 +15,12 @@ import json, os, random
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'briefs')
 WRITERS = 22
+# Two more writers of E5 documents only, where the elements most documents
+# showed (a client case with its products, weak points) are left out or
+# only alluded to, so that every element is false in at least a quarter of
+# the documents: w23 (train) and w24 (test).
+SCARCE = ['points_de_progres', 'produits_services_pertinents', 'reponse_besoins_client']
+EXTRA = 2
 SEED = 20261207
 
 E5 = ['points_de_progres', 'actions_a_planifier', 'objectifs_chiffres', 'programmation_conforme',
@@ -117,6 +123,23 @@ def main():
                          'seniority': rng.choice(SENIORITY), 'period': rng.choice(YEARS),
                          'style': 'written in English by a candidate whose working language is English (an international desk)',
                          'words': 900, 'traps': [], 'elements': plan(rng, E5 if w % 2 == 0 else E1), 'format': 'pdf'})
+        with open(os.path.join(OUT, 'w%02d.json' % w), 'w') as f:
+            json.dump({'writer': 'w%02d' % w, 'documents': docs}, f, ensure_ascii=False, indent=1)
+            f.write('\n')
+    for w in range(WRITERS + 1, WRITERS + EXTRA + 1):
+        docs = []
+        for i in range(1, 11):
+            p = plan(rng, E5)
+            for e in SCARCE:
+                p[e] = rng.choice(['absent', 'allusion'])
+            docs.append({
+                'id': 'w%02d-%02d' % (w, i), 'modality': 'E5',
+                'bank': rng.choice(BANKS), 'place': rng.choice(PLACES), 'market': rng.choice(MARKETS),
+                'seniority': rng.choice(SENIORITY), 'period': rng.choice(YEARS), 'style': rng.choice(STYLES),
+                'words': rng.choice([700, 1000, 1400, 1800, 2400]),
+                'traps': rng.sample(TRAPS, rng.choice([1, 2, 2, 3])), 'elements': p,
+                'format': rng.choice(FORMATS),
+            })
         with open(os.path.join(OUT, 'w%02d.json' % w), 'w') as f:
             json.dump({'writer': 'w%02d' % w, 'documents': docs}, f, ensure_ascii=False, indent=1)
             f.write('\n')
