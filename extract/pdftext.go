@@ -108,19 +108,13 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 				firstErr = fmt.Errorf("page %d: %w", i+1, err)
 			}
 		}
-		pages = append(pages, dossier.Page{Number: i + 1, Text: ligatures.Replace(text)})
+		pages = append(pages, dossier.Page{Number: i + 1, Text: text})
 	}
 	if failed == len(leaves) {
 		return nil, true, errCorrupt(fmt.Errorf("pdf: every page failed: %w", firstErr))
 	}
 	return pages, failed > 0 || len(fonts) > 0, nil
 }
-
-// ligatures are the typographic ligatures a PDF's fonts draw as one glyph
-// (Chromium and Word use them), read as the letters they join, as
-// pdftotext reads them: "coﬁnancé" is "cofinancé", which is what the
-// candidate typed and what a quote must say.
-var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st")
 
 // fixHeader makes the header what the library insists on, without moving
 // any byte the cross-reference offsets count: PDF 2.0 files are read as

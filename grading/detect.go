@@ -93,13 +93,19 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 	return findings
 }
 
+// quoteText turns what a reader does not see as such into what they see:
+// the cells of a table row parted by a space, and typographic ligatures
+// (Chromium and Word draw "fi" as one glyph) read as their letters.
+var quoteText = strings.NewReplacer(" | ", " ", "\t", " ",
+	"ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st")
+
 // unitQuote returns a unit as the document's text has it, on one line:
 // a line break inside a sentence is layout, so it becomes a space, or
-// nothing after a hyphen ("rendez-\nvous" is "rendez-vous"); the cells of
-// a table row are parted by a space, as a reader sees them.
+// nothing after a hyphen ("rendez-\nvous" is "rendez-vous"); cells and
+// ligatures as a reader sees them (quoteText).
 func unitQuote(p *preparedPage, u unit) string {
 	orig := p.f.orig[p.f.at[u.start]:p.f.at[u.end]]
-	orig = strings.ReplaceAll(strings.ReplaceAll(orig, " | ", " "), "\t", " ")
+	orig = quoteText.Replace(orig)
 	var b strings.Builder
 	for i := 0; i < len(orig); {
 		c := orig[i]

@@ -40,8 +40,6 @@ type scoredUnit struct {
 // file records them, so that scoring computes what training did.
 type featureOptions struct {
 	Chars bool // character 4-grams of words
-	Pairs bool // pairs of concepts met in one unit ("objectif" with "@montant")
-	Rules bool // the referentiel's rules: which elements' clauses hold in the unit
 }
 
 // unitFeatures computes the features of every unit of a prepared
@@ -57,10 +55,6 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 	intro := ""
 	var columns []string // the header of the table the unit is in
 	prevRow := false
-	var rules map[*preparedPage][][]string
-	if opt.Rules {
-		rules = d.ruleHits()
-	}
 	for _, p := range d.pages {
 		hits := d.conceptHits(p)
 		for ui, u := range p.units {
@@ -80,18 +74,6 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			}
 			for _, h := range hits[ui] {
 				fs.add("c:", h)
-			}
-			if opt.Pairs {
-				for i, a := range hits[ui] {
-					for _, b := range hits[ui][i+1:] {
-						fs.add2("cc:", a, b)
-					}
-				}
-			}
-			if rules != nil {
-				for _, r := range rules[p][ui] {
-					fs.add("r:", r)
-				}
 			}
 			for _, k := range []int{ui - 1, ui + 1} {
 				if k < 0 || k >= len(p.units) {
@@ -182,40 +164,6 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			}
 		}
 		seen += len(p.f.s)
-	}
-	return out
-}
-
-// ruleHits returns, for each page and unit, the elements whose rules
-// hold there: "objectifs_chiffres" for a found clause, "~objectifs_chiffres"
-// for a weak one.
-func (d *document) ruleHits() map[*preparedPage][][]string {
-	out := make(map[*preparedPage][][]string, len(d.pages))
-	for _, p := range d.pages {
-		out[p] = make([][]string, len(p.units))
-	}
-	ids := make([]string, 0, len(d.r.ruleDetectors))
-	for id := range d.r.ruleDetectors {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		det := d.r.ruleDetectors[id]
-		for prefix, clauses := range map[string][]clause{"": det.found, "~": det.weak} {
-			for _, h := range d.hits(det, clauses) {
-				base := h.page
-				if base.parent != nil {
-					base = base.parent
-				}
-				out[base][h.unit] = append(out[base][h.unit], prefix+id)
-			}
-		}
-	}
-	for _, units := range out {
-		for i, hs := range units {
-			sort.Strings(hs)
-			units[i] = compactStrings(hs)
-		}
 	}
 	return out
 }

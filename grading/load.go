@@ -30,9 +30,6 @@ type Referentiel struct {
 	// conceptNames are the concepts' names, sorted: the features a unit
 	// gets from them come in this order.
 	conceptNames []string
-	// ruleDetectors are the rules' detectors by element id, whose hits a
-	// model may take as features.
-	ruleDetectors map[string]*detector
 	// model, when set, detects the elements; the rules' clauses
 	// (detectors) are used only without one.
 	model *Model
@@ -227,7 +224,6 @@ func (r *Referentiel) compile(f fileRef, trusted bool) error {
 		}
 		compiled[id] = det
 	}
-	r.ruleDetectors = compiled
 	r.detectors = make(map[string]map[string]*detector)
 	for _, m := range f.Modalities {
 		if !m.Written {

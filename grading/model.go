@@ -106,10 +106,6 @@ func ParseModel(data []byte) (*Model, error) {
 			switch f[1] {
 			case "chars":
 				m.options.Chars = f[2] == "1"
-			case "pairs":
-				m.options.Pairs = f[2] == "1"
-			case "rules":
-				m.options.Rules = f[2] == "1"
 			default:
 				return nil, bad("unknown option %q", f[1])
 			}
@@ -211,7 +207,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for _, o := range []struct {
 		name string
 		on   bool
-	}{{"chars", m.options.Chars}, {"pairs", m.options.Pairs}, {"rules", m.options.Rules}} {
+	}{{"chars", m.options.Chars}} {
 		v := "0"
 		if o.on {
 			v = "1"

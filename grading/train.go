@@ -31,18 +31,18 @@ type Label struct {
 	Evidence []string
 }
 
-// TrainOptions tune the training; the zero value takes the defaults.
+// TrainOptions tune the training. A zero number takes its default;
+// DefaultTrainOptions gives the settings the embedded model is trained
+// with.
 type TrainOptions struct {
 	L2         float64 // L2 penalty on the weights (default 3)
-	L1         float64 // L1 penalty on the weights, which zeroes most of them (default 0.3; negative: none)
+	L1         float64 // L1 penalty on the weights, which zeroes most of them (default 0.6; negative: none)
 	Iterations int     // L-BFGS iterations per element (default 80)
 	MinCount   int     // a feature is kept when it appears in this many documents (default 2)
 	Folds      int     // cross-validation folds for the thresholds (default 5)
 	Balance    float64 // total weight of positive units against negative ones (default 0.5)
 	HintWeight float64 // weight of the sentence that only hints at an element, as a negative (default 2)
 	Chars      bool    // character 4-grams
-	Pairs      bool    // pairs of concepts met in one unit
-	Rules      bool    // the rules' clauses that hold in a unit
 	// Hints learns, beside each element, the sentences that only hint at
 	// it (the labels' "hint" evidence, against the "shown" evidence), and
 	// decides a document from both its strongest sentence and its
@@ -52,12 +52,21 @@ type TrainOptions struct {
 	Workers int // elements trained at once (default 2)
 }
 
+// DefaultTrainOptions returns the settings chosen on the dev split and on
+// cross-validation over the train and dev splits: character 4-grams and
+// the hint scorer on, the penalties' defaults.
+func DefaultTrainOptions() TrainOptions {
+	o := TrainOptions{Chars: true, Hints: true}
+	o.defaults()
+	return o
+}
+
 func (o *TrainOptions) defaults() {
 	if o.L2 == 0 {
 		o.L2 = 3
 	}
 	if o.L1 == 0 {
-		o.L1 = 0.3
+		o.L1 = 0.6
 	}
 	if o.Iterations == 0 {
 		o.Iterations = 80
@@ -116,7 +125,7 @@ func (r *Referentiel) Train(samples []Sample, opt TrainOptions) (*Model, *TrainR
 			}
 		}
 	}
-	fopt := featureOptions{Chars: opt.Chars, Pairs: opt.Pairs, Rules: opt.Rules}
+	fopt := featureOptions{Chars: opt.Chars}
 	ds := r.dataset(samples, fopt)
 	report := &TrainReport{Unaligned: ds.unaligned}
 	columns := r.columns()

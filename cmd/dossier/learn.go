@@ -30,16 +30,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	refFile := fs.String("referentiel", "", "fichier JSON d'un autre référentiel (défaut : le référentiel intégré)")
 	out := fs.String("o", "grading/model.tsv", "fichier du modèle à écrire")
 	splits := fs.String("splits", "train,dev", "jeux appris (le jeu test est refusé : il ne sert qu'à mesurer)")
-	var opt grading.TrainOptions
-	fs.Float64Var(&opt.L2, "l2", 0, "pénalité L2 (défaut 3)")
-	fs.Float64Var(&opt.L1, "l1", 0, "pénalité L1, qui annule la plupart des poids (défaut 0,3 ; négative : aucune)")
-	fs.IntVar(&opt.Iterations, "iterations", 0, "itérations L-BFGS par élément (défaut 80)")
-	fs.IntVar(&opt.MinCount, "min-count", 0, "nombre minimal de documents où figure un trait (défaut 2)")
-	fs.Float64Var(&opt.Balance, "balance", 0, "poids total des exemples positifs face aux négatifs (défaut 0,5)")
-	fs.BoolVar(&opt.Chars, "chars", false, "ajoute les 4-grammes de caractères")
-	fs.BoolVar(&opt.Hints, "hints", false, "apprend aussi les phrases qui ne font qu'évoquer un élément, et décide du document avec les deux")
-	fs.BoolVar(&opt.Pairs, "pairs", false, "ajoute les paires de concepts d'une même phrase")
-	fs.BoolVar(&opt.Rules, "rules", false, "ajoute les clauses des règles du référentiel vérifiées dans la phrase")
+	opt := grading.DefaultTrainOptions()
+	fs.Float64Var(&opt.L2, "l2", opt.L2, "pénalité L2")
+	fs.Float64Var(&opt.L1, "l1", opt.L1, "pénalité L1, qui annule la plupart des poids (négative : aucune)")
+	fs.IntVar(&opt.Iterations, "iterations", opt.Iterations, "itérations L-BFGS par élément")
+	fs.IntVar(&opt.MinCount, "min-count", opt.MinCount, "nombre minimal de documents où figure un trait")
+	fs.Float64Var(&opt.Balance, "balance", opt.Balance, "poids total des exemples positifs face aux négatifs")
+	fs.BoolVar(&opt.Chars, "chars", opt.Chars, "4-grammes de caractères")
+	fs.BoolVar(&opt.Hints, "hints", opt.Hints, "apprend aussi les phrases qui ne font qu'évoquer un élément, et décide du document avec les deux")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}

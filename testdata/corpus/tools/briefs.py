@@ -20,7 +20,7 @@ WRITERS = 22
 # only alluded to, so that every element is false in at least a quarter of
 # the documents: w23 (train) and w24 (test).
 SCARCE = ['points_de_progres', 'produits_services_pertinents', 'reponse_besoins_client']
-EXTRA = 2
+EXTRA = 3
 SEED = 20261207
 
 E5 = ['points_de_progres', 'actions_a_planifier', 'objectifs_chiffres', 'programmation_conforme',
@@ -131,7 +131,9 @@ def main():
         for i in range(1, 11):
             p = plan(rng, E5)
             for e in SCARCE:
-                p[e] = rng.choice(['absent', 'allusion'])
+                # w25: writers of w23 and w24 alluded so well that readers
+                # often found the element shown: here it is left out.
+                p[e] = rng.choice(['absent', 'allusion']) if w < WRITERS + 3 else 'absent'
             docs.append({
                 'id': 'w%02d-%02d' % (w, i), 'modality': 'E5',
                 'bank': rng.choice(BANKS), 'place': rng.choice(PLACES), 'market': rng.choice(MARKETS),
