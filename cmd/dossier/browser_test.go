@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -116,9 +117,13 @@ func TestBrowserJourneys(t *testing.T) {
 	os.WriteFile(csvFile, []byte("id,last_name,birth_name,first_names,birth_date,sex,email\n"+
 		"2026-001,Durand,Durand,Camille,1994-03-12,F,camille.durand@example.fr\n"+
 		"2026-002,Petit,Petit,,1990-01-01,M,\n"), 0o644)
-	// Its E2 scores pass the 60 % bar.
+	// Its E2 scores, one per questionnaire, pass the 60 % bar.
 	scoresFile := filepath.Join(t.TempDir(), "scores.csv")
-	os.WriteFile(scoresFile, []byte("id;questionnaire;score\n2026-001;1;72,5\n2026-001;2;64\n"), 0o644)
+	scoresCSV := "id;questionnaire;score\n2026-001;1;72,5\n"
+	for q := 2; q <= 12; q++ {
+		scoresCSV += fmt.Sprintf("2026-001;%d;64\n", q)
+	}
+	os.WriteFile(scoresFile, []byte(scoresCSV), 0o644)
 	step("admin imports and assigns", login(string(adminToken)),
 		chromedp.WaitVisible(css("#admin-board")),
 		chromedp.SetUploadFiles(css("#import-file"), []string{csvFile}),

@@ -35,7 +35,17 @@ func TestAttestAndVerify(t *testing.T) {
 		decisions = append(decisions, dossier.Decision{Competence: c.Code, Verdict: dossier.Acquis, Assessor: "dupont", Date: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)})
 	}
 	cand := writeJSONFile(t, filepath.Join(dir, "cand.json"), dossier.Candidate{ID: "042", LastName: "Vasseur", BirthName: "Vasseur", FirstNames: []string{"Claire"}, BirthDate: "1990-04-12", Sex: "F"})
-	dec := writeJSONFile(t, filepath.Join(dir, "dec.json"), dossier.JuryInput{Candidate: "042", Decisions: decisions})
+	var scores []dossier.QuestionnaireScore
+	for _, q := range ref.Questionnaires {
+		scores = append(scores, dossier.QuestionnaireScore{Questionnaire: q.ID, Score: 72})
+	}
+	// Without the E2 scores, every competence acquired is no title.
+	noScores := writeJSONFile(t, filepath.Join(dir, "noscores.json"), dossier.JuryInput{Candidate: "042", Decisions: decisions})
+	if code, out, stderr := runCmd(t, "decide", noScores); code != exitOK || !strings.Contains(out, `"outcome": "incomplet"`) ||
+		!strings.Contains(out, "scores des questionnaires n°1") {
+		t.Fatalf("decide without scores: exit %d %s %s", code, out, stderr)
+	}
+	dec := writeJSONFile(t, filepath.Join(dir, "dec.json"), dossier.JuryInput{Candidate: "042", Decisions: decisions, Scores: scores})
 
 	if code, out, stderr := runCmd(t, "decide", dec); code != exitOK || !strings.Contains(out, `"outcome": "titre"`) {
 		t.Fatalf("decide: exit %d %s %s", code, out, stderr)
