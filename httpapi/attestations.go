@@ -7,17 +7,6 @@ import (
 	"github.com/dossier-cert/dossier"
 )
 
-// candidateAttestationKey is the record the worker writes when it has
-// issued a candidate's attestation: {"number": "CAE-2026-000042"}, the
-// current one (a superseding attestation replaces it).
-var candidateAttestationKey = dossier.CandidateAttestationKey
-
-// attestationRef is the record at candidateAttestationKey and at
-// dossier.VerificationCodeKey.
-type attestationRef struct {
-	Number string `json:"number"`
-}
-
 // issueAttestations is POST /api/v1/sessions/{session}/attestations: the
 // workers issue the attestations of every candidate whose decisions are
 // submitted. 202: they are queued.
@@ -46,9 +35,9 @@ func (s *Server) getAttestationPDF(w http.ResponseWriter, r *http.Request, c *Cl
 	if err := s.canSee(ctx, c, session, id); err != nil {
 		return err
 	}
-	var ref attestationRef
-	_, err := s.cfg.Records.Get(ctx, candidateAttestationKey(session, id), &ref)
-	if errors.Is(err, dossier.ErrNotFound) {
+	var ref dossier.AttestationRef
+	_, err := s.cfg.Records.Get(ctx, dossier.CandidateAttestationKey(session, id), &ref)
+	if errors.Is(err, dossier.ErrNotFound) || err == nil && ref.Number == "" {
 		return errNoAttestation
 	}
 	if err != nil {

@@ -46,7 +46,7 @@ func (s *Server) issuedAttestations(ctx context.Context, session string) ([]issu
 	}
 	all := make([]issued, len(ids))
 	err = each(ctx, len(ids), func(ctx context.Context, i int) error {
-		var cur currentAttestation
+		var cur dossier.AttestationRef
 		ok, err := s.getRecord(ctx, dossier.CandidateAttestationKey(session, ids[i]), &cur)
 		if err != nil || !ok || !dossier.ValidID(cur.Number) {
 			return err

@@ -40,13 +40,6 @@ const (
 	decisionsSubmitted = "submitted"
 )
 
-// currentAttestation is the part of the worker's record at
-// dossier.CandidateAttestationKey the API reads.
-type currentAttestation struct {
-	Number string                  `json:"number"`
-	Kind   dossier.AttestationKind `json:"kind"`
-}
-
 var errNoReferentiel = &dossier.Error{Code: dossier.EUnavailable, Err: errors.New("no referentiel configured"),
 	Message: "Les résultats ne peuvent pas être calculés : le service n'a pas de référentiel configuré."}
 
@@ -105,7 +98,7 @@ func (s *Server) resultOf(ctx context.Context, session, id string, row *resultRo
 			row.Result = &res
 		}
 	}
-	var att currentAttestation
+	var att dossier.AttestationRef
 	if _, err := s.getRecord(ctx, dossier.CandidateAttestationKey(session, id), &att); err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (s *Server) verifyByCode(ctx context.Context, raw string) (verifyView, erro
 	if !ok {
 		return verifyView{}, errUnknownCode
 	}
-	var ref attestationRef
+	var ref dossier.CodeRecord
 	_, err := s.cfg.Records.Get(ctx, dossier.VerificationCodeKey(code), &ref)
 	if errors.Is(err, dossier.ErrNotFound) {
 		return verifyView{}, errUnknownCode

@@ -19,77 +19,6 @@ import (
 	"github.com/dossier-cert/dossier/templates"
 )
 
-// AttestationRef is the record at dossier.CandidateAttestationKey. Number
-// always names an attestation that is issued: signed, stored, printed and
-// findable by its code (the API reads only that field). The one being
-// issued, if any, is in Claim.
-type AttestationRef struct {
-	// Number, Code, Kind and IssuedAt are those of the candidate's current
-	// attestation. Empty until the first is issued.
-	Number   string                  `json:"number,omitempty"`
-	Code     string                  `json:"code,omitempty"`
-	Kind     dossier.AttestationKind `json:"kind,omitempty"`
-	IssuedAt time.Time               `json:"issued_at,omitzero"`
-	// Fingerprint is a digest of what the current attestation states
-	// (outcome, validated blocs, identity, session and jury date): the
-	// same fingerprint, the same attestation.
-	Fingerprint string `json:"fingerprint,omitempty"`
-	// Previous is the number of the attestation the current one
-	// superseded, and revoked.
-	Previous string `json:"previous,omitempty"`
-	// Claim is the attestation being issued, from the moment a worker
-	// claims the candidate until the attestation is issued and becomes
-	// the current one.
-	Claim *AttestationClaim `json:"claim,omitempty"`
-}
-
-// AttestationClaim is an attestation being issued.
-type AttestationClaim struct {
-	// Fingerprint is that of the result being attested.
-	Fingerprint string `json:"fingerprint"`
-	// Attestation is the attestation, once numbered; kept so that a retry
-	// finishes exactly it: same number, code and date.
-	Attestation *dossier.Attestation `json:"attestation,omitempty"`
-}
-
-// CodeRecord is the record at dossier.VerificationCodeKey: the attestation
-// a verification code leads to (the latest, when one supersedes another
-// and keeps its code).
-type CodeRecord struct {
-	Number string `json:"number"`
-}
-
-// AttestationRun is the record at AttestationRunKey: how the last
-// attestation run of a session went, for the admin who asked for it.
-type AttestationRun struct {
-	Session string `json:"session"`
-	// State is "running", then "done", "retrying" (a transient failure;
-	// it will run again) or "failed" (Error says why).
-	State      string    `json:"state"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
-	// Issued are the numbers issued by this run.
-	Issued []string `json:"issued,omitempty"`
-	// Unchanged counts the candidates whose attestation was already issued
-	// for their result.
-	Unchanged int `json:"unchanged"`
-	// NotSubmitted are the candidates whose decisions are not submitted;
-	// Incomplete those whose result is incomplet.
-	NotSubmitted []string `json:"not_submitted,omitempty"`
-	Incomplete   []string `json:"incomplete,omitempty"`
-	// Problems are the candidates for whom nothing could be issued, and
-	// why; the others were issued all the same.
-	Problems []CandidateProblem `json:"problems,omitempty"`
-	Error    *dossier.Error     `json:"error,omitempty"`
-}
-
-// CandidateProblem says why a candidate got no attestation.
-type CandidateProblem struct {
-	Candidate string `json:"candidate"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-}
-
 // sequence is the record at SequenceKey.
 type sequence struct {
 	Last int `json:"last"`
@@ -136,7 +65,7 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	n, last := attempt(ctx)
-	run := &AttestationRun{Session: pl.Session, State: "running", StartedAt: p.now().UTC()}
+	run := &dossier.AttestationRun{Session: pl.Session, State: "running", StartedAt: p.now().UTC()}
 	err := setRecord(ctx, p.records, AttestationRunKey(pl.Session), *run)
 	if err == nil {
 		err = p.attestations(ctx, pl.Session, run)
@@ -190,7 +119,7 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 // runFailure makes e end the whole run without retrying.
 func runFailure(e *dossier.Error) error { return fmt.Errorf("%w: %w", e, asynq.SkipRetry) }
 
-func (p *Processor) attestations(ctx context.Context, session string, run *AttestationRun) error {
+func (p *Processor) attestations(ctx context.Context, session string, run *dossier.AttestationRun) error {
 	if len(p.key) == 0 {
 		return runFailure(dossier.Errorf(dossier.EUnavailable,
 			"Aucune clé de signature n'est configurée sur le service de traitement : les attestations ne peuvent pas être délivrées."))
@@ -228,7 +157,7 @@ func (p *Processor) attestations(ctx context.Context, session string, run *Attes
 		err := p.candidate(ctx, sess, id, run)
 		var pb *problem
 		if errors.As(err, &pb) {
-			run.Problems = append(run.Problems, CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
+			run.Problems = append(run.Problems, dossier.CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
 			p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
 			continue
 		}
@@ -240,7 +169,7 @@ func (p *Processor) attestations(ctx context.Context, session string, run *Attes
 }
 
 // candidate decides one candidate's result and issues their attestation.
-func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id string, run *AttestationRun) error {
+func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id string, run *dossier.AttestationRun) error {
 	var sheet dossier.DecisionSheet
 	if _, err := p.records.Get(ctx, dossier.DecisionsKey(sess.ID, id), &sheet); err != nil && !errors.Is(err, dossier.ErrNotFound) {
 		return fmt.Errorf("read decisions: %w", err)
@@ -276,17 +205,17 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 
 // issue makes sure the candidate's current attestation states res.
 //
-// The candidate's AttestationRef is claimed first (a conditional write), so
+// The candidate's dossier.AttestationRef is claimed first (a conditional write), so
 // that of two workers on one candidate only one issues; the attestation is
 // then built with a number drawn from the counter and kept in the claim,
 // and every later step (sign, print, store, code, revocation) is a write
 // that a retry can repeat. A claim left by an interrupted run is finished
 // as it was started, then superseded if the result has changed since.
-func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, run *AttestationRun) error {
+func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, run *dossier.AttestationRun) error {
 	fp := fingerprint(sess, cand, res)
 	key := dossier.CandidateAttestationKey(sess.ID, cand.ID)
 	for range 10 {
-		var ref AttestationRef
+		var ref dossier.AttestationRef
 		etag, err := p.records.Get(ctx, key, &ref)
 		if err != nil && !errors.Is(err, dossier.ErrNotFound) {
 			return fmt.Errorf("read attestation pointer: %w", err)
@@ -302,7 +231,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 		default:
 			// Claim it: no claim, or one for another result that was
 			// never numbered (nothing of it was published).
-			ref.Claim = &AttestationClaim{Fingerprint: fp}
+			ref.Claim = &dossier.AttestationClaim{Fingerprint: fp}
 			if etag == "" {
 				_, err = p.records.Create(ctx, key, ref)
 			} else {
@@ -348,7 +277,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 // one, with a number drawn from the counter, and records it in the claim.
 // If another worker recorded one first, that one is returned: the number
 // drawn here is left unused.
-func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, ref AttestationRef, key string) (*AttestationClaim, error) {
+func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, ref dossier.AttestationRef, key string) (*dossier.AttestationClaim, error) {
 	var prev *dossier.Attestation
 	if ref.Number != "" {
 		a, err := p.readAttestation(ctx, ref.Number)
@@ -391,7 +320,7 @@ func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossi
 		a.Supersedes = ref.Number
 	}
 	fp := ref.Claim.Fingerprint
-	v, err := dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+	v, err := dossier.Modify(ctx, p.records, key, func(v *dossier.AttestationRef) error {
 		switch {
 		case v.Claim == nil || v.Claim.Fingerprint != fp || v.Number != ref.Number:
 			return errClaimLost
@@ -439,7 +368,7 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), "application/pdf"); err != nil {
 		return false, fmt.Errorf("store attestation PDF: %w", err)
 	}
-	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), CodeRecord{Number: a.Number}); err != nil {
+	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), dossier.CodeRecord{Number: a.Number}); err != nil {
 		return false, fmt.Errorf("store verification code: %w", err)
 	}
 	if a.Supersedes != "" {
@@ -449,7 +378,7 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 			return false, fmt.Errorf("revoke %s: %w", a.Supersedes, err)
 		}
 	}
-	_, err = dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+	_, err = dossier.Modify(ctx, p.records, key, func(v *dossier.AttestationRef) error {
 		mine = false
 		switch {
 		case v.Number == a.Number && v.Claim == nil:
@@ -457,7 +386,7 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 		case v.Claim == nil || v.Claim.Attestation == nil || v.Claim.Attestation.Number != a.Number:
 			return errClaimLost
 		}
-		*v = AttestationRef{Number: a.Number, Code: a.Code, Kind: a.Kind, IssuedAt: a.IssuedAt,
+		*v = dossier.AttestationRef{Number: a.Number, Code: a.Code, Kind: a.Kind, IssuedAt: a.IssuedAt,
 			Fingerprint: fp, Previous: a.Supersedes}
 		mine = true
 		return nil

@@ -94,18 +94,18 @@ func attestationsTask(t testing.TB, sess string) *asynq.Task {
 	return task
 }
 
-func runRecord(t testing.TB, records dossier.Records, sess string) worker.AttestationRun {
+func runRecord(t testing.TB, records dossier.Records, sess string) dossier.AttestationRun {
 	t.Helper()
-	var run worker.AttestationRun
-	if _, err := records.Get(testCtx(t), worker.AttestationRunKey(sess), &run); err != nil {
+	var run dossier.AttestationRun
+	if _, err := records.Get(testCtx(t), dossier.AttestationRunKey(sess), &run); err != nil {
 		t.Fatal(err)
 	}
 	return run
 }
 
-func pointer(t testing.TB, records dossier.Records, sess, id string) worker.AttestationRef {
+func pointer(t testing.TB, records dossier.Records, sess, id string) dossier.AttestationRef {
 	t.Helper()
-	var ref worker.AttestationRef
+	var ref dossier.AttestationRef
 	if _, err := records.Get(testCtx(t), dossier.CandidateAttestationKey(sess, id), &ref); err != nil {
 		t.Fatalf("attestation pointer of %s: %v", id, err)
 	}
@@ -144,7 +144,7 @@ func verify(t testing.TB, blobs dossier.Blobs, records dossier.Records, number s
 	if err != nil || !bytes.Equal(payload, bytes.TrimSuffix(signed, []byte("\n"))) {
 		t.Errorf("the PDF of %s does not carry its signed JSON: %v", number, err)
 	}
-	var code worker.CodeRecord
+	var code dossier.CodeRecord
 	if _, err := records.Get(testCtx(t), dossier.VerificationCodeKey(v.Attestation.Code), &code); err != nil {
 		t.Errorf("code of %s: %v", number, err)
 	}
@@ -198,7 +198,7 @@ func TestIssueAttestations(t *testing.T) {
 		t.Errorf("result of A3: %+v, %v", res.Outcome, err)
 	}
 	for _, id := range []string{"A3", "A4", "A5"} {
-		if _, err := records.Get(ctx, dossier.CandidateAttestationKey(sess, id), new(worker.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
+		if _, err := records.Get(ctx, dossier.CandidateAttestationKey(sess, id), new(dossier.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
 			t.Errorf("%s has an attestation pointer: %v", id, err)
 		}
 	}
