@@ -31,6 +31,8 @@ type resultRow struct {
 	// kind; empty until the workers issue one.
 	Attestation string                  `json:"attestation,omitempty"`
 	Kind        dossier.AttestationKind `json:"kind,omitempty"`
+	// Revocation is set when the current attestation is revoked.
+	Revocation *dossier.Revocation `json:"revocation,omitempty"`
 }
 
 // The states of resultRow.Decisions.
@@ -103,6 +105,16 @@ func (s *Server) resultOf(ctx context.Context, session, id string, row *resultRo
 		return err
 	}
 	row.Attestation, row.Kind = att.Number, att.Kind
+	if dossier.ValidID(att.Number) {
+		var rev dossier.Revocation
+		found, err := s.getRecord(ctx, dossier.RevocationKey(att.Number), &rev)
+		if err != nil {
+			return err
+		}
+		if found {
+			row.Revocation = &rev
+		}
+	}
 	return nil
 }
 

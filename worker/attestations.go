@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -16,6 +17,7 @@ import (
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
 	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/templates"
 )
 
@@ -45,18 +47,22 @@ var errClaimLost = errors.New("attestation claim changed")
 
 // IssueAttestations is the handler of TypeSessionAttestations: for each
 // candidate of the session whose decisions are submitted, it applies the
-// jury rules (grading.Decide), stores the Result at dossier.ResultKey and,
-// unless the outcome is incomplet, issues the attestation (or relevé de
-// décisions): numbered from a counter record, signed, printed, findable by
-// its verification code, named by dossier.CandidateAttestationKey.
+// jury rules (grading.Decide) to the decisions, scores, earlier blocs and
+// current documents, stores the Result at dossier.ResultKey and, unless
+// the outcome is incomplet or a document changed after the decisions,
+// issues the attestation (or relevé de décisions): numbered from a counter
+// record, its JSON signed, printed, its PDF sealed, findable by its
+// verification code, named by dossier.CandidateAttestationKey.
 //
 // It is idempotent: a candidate whose attestation states the same result
 // is skipped; one whose result changed gets a new attestation that
 // supersedes the old one (same code) and revokes it. What it did is
-// recorded at AttestationRunKey. A problem with one candidate's data is
-// listed there and does not stop the others; a session that cannot be
-// issued at all (unknown, no jury date, no signing key) fails without
-// retrying; storage failures are retried, and a retry resumes.
+// recorded at AttestationRunKey, with, for each candidate who got nothing,
+// why. A problem with one candidate's data is listed there and does not
+// stop the others; a session that cannot be issued at all (unknown,
+// before its jury's date, a mention or a key missing) fails without
+// retrying and says what to do; storage failures are retried, and a retry
+// resumes.
 func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error {
 	start := time.Now()
 	var pl AttestationsPayload
@@ -120,13 +126,9 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 func runFailure(e *dossier.Error) error { return fmt.Errorf("%w: %w", e, asynq.SkipRetry) }
 
 func (p *Processor) attestations(ctx context.Context, session string, run *dossier.AttestationRun) error {
-	if len(p.key) == 0 {
-		return runFailure(dossier.Errorf(dossier.EUnavailable,
-			"Aucune clé de signature n'est configurée sur le service de traitement : les attestations ne peuvent pas être délivrées."))
-	}
-	if p.certifier == "" || p.verifyBase == "" {
-		return runFailure(dossier.Errorf(dossier.EUnavailable,
-			"Le nom de l'organisme certificateur ou l'adresse de vérification n'est pas configuré sur le service de traitement : les attestations ne peuvent pas être délivrées."))
+	m, err := p.checkSettings()
+	if err != nil {
+		return err
 	}
 	var sess dossier.Session
 	if _, err := p.records.Get(ctx, dossier.SessionKey(session), &sess); err != nil {
@@ -142,6 +144,12 @@ func (p *Processor) attestations(ctx context.Context, session string, run *dossi
 		return runFailure(dossier.Errorf(dossier.EInvalid,
 			"La date du jury de la session %s n'est pas renseignée : renseignez-la, puis relancez la génération des attestations.", session))
 	}
+	if err := attest.CheckJuryDate(sess.JuryDate, p.now()); err != nil {
+		run.NotBefore = sess.JuryDate.UTC()
+		var de *dossier.Error
+		errors.As(err, &de)
+		return runFailure(de)
+	}
 	keys, err := p.records.List(ctx, dossier.CandidatesPrefix(session))
 	if err != nil {
 		return fmt.Errorf("list candidates: %w", err)
@@ -154,11 +162,13 @@ func (p *Processor) attestations(ctx context.Context, session string, run *dossi
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := p.candidate(ctx, sess, id, run)
+		err := p.candidate(ctx, sess, m, id, run)
 		var pb *problem
 		if errors.As(err, &pb) {
 			run.Problems = append(run.Problems, dossier.CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
-			p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
+			if pb.err.Code != dossier.ProblemNotSubmitted && pb.err.Code != dossier.ProblemIncomplete {
+				p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
+			}
 			continue
 		}
 		if err != nil {
@@ -168,15 +178,45 @@ func (p *Processor) attestations(ctx context.Context, session string, run *dossi
 	return nil
 }
 
+// checkSettings returns the mentions of the attestations, or the failure
+// of the run that names every setting missing.
+func (p *Processor) checkSettings() (attest.Mentions, error) {
+	var missing []string
+	if len(p.key) == 0 {
+		missing = append(missing, "la clé qui signe les attestations (--signing-key, $DOSSIER_SIGNING_KEY)")
+	}
+	if p.verifyBase == "" {
+		missing = append(missing, "l'adresse publique de vérification (--verify-base, $DOSSIER_VERIFY_BASE)")
+	}
+	if len(missing) > 0 {
+		return attest.Mentions{}, runFailure(dossier.Errorf(dossier.EUnavailable,
+			"Le service de traitement n'a pas %s : les attestations ne peuvent pas être délivrées.", strings.Join(missing, " ni ")))
+	}
+	m := p.mentions
+	m.Certification = attest.OverrideCertification(p.ref.Certification, p.mentions.Certification)
+	if p.seal != nil {
+		m.SealCertificate = p.seal.Fingerprint()
+	}
+	m, err := attest.CheckMentions(m)
+	if err != nil {
+		var de *dossier.Error
+		errors.As(err, &de)
+		return attest.Mentions{}, runFailure(de)
+	}
+	return m, nil
+}
+
 // candidate decides one candidate's result and issues their attestation.
-func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id string, run *dossier.AttestationRun) error {
+// A candidate who gets nothing is a *problem saying why.
+func (p *Processor) candidate(ctx context.Context, sess dossier.Session, m attest.Mentions, id string, run *dossier.AttestationRun) error {
 	var sheet dossier.DecisionSheet
 	if _, err := p.records.Get(ctx, dossier.DecisionsKey(sess.ID, id), &sheet); err != nil && !errors.Is(err, dossier.ErrNotFound) {
 		return fmt.Errorf("read decisions: %w", err)
 	}
 	if !sheet.Submitted {
 		run.NotSubmitted = append(run.NotSubmitted, id)
-		return nil
+		return &problem{err: dossier.Errorf(dossier.ProblemNotSubmitted,
+			"Décisions non transmises : les évaluateurs doivent transmettre leurs décisions sur chaque compétence.")}
 	}
 	var cand dossier.Candidate
 	if _, err := p.records.Get(ctx, dossier.CandidateKey(sess.ID, id), &cand); err != nil {
@@ -188,8 +228,13 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 	if cand.ID == "" {
 		cand.ID = id
 	}
-	res, err := grading.Decide(&p.ref.Referentiel, dossier.JuryInput{
-		Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior})
+	docs, err := p.documents(ctx, sess.ID, id)
+	if err != nil {
+		return err
+	}
+	in := dossier.JuryInput{Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior,
+		Documents: docs, SubmittedAt: sheet.SubmittedAt}
+	res, err := grading.Decide(&p.ref.Referentiel, in)
 	if err != nil {
 		return candidateProblem(err)
 	}
@@ -198,9 +243,50 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 	}
 	if res.Outcome == dossier.OutcomeIncomplete {
 		run.Incomplete = append(run.Incomplete, id)
-		return nil
+		return &problem{err: dossier.Errorf(dossier.ProblemIncomplete, "Résultat incomplet : %s.", undecided(res))}
 	}
-	return p.issue(ctx, sess, cand, res, run)
+	if err := attest.CheckDocuments(id, in.DecidedAt(), docs); err != nil {
+		return candidateProblem(err)
+	}
+	return p.issue(ctx, sess, m, cand, res, in, run)
+}
+
+// undecided says which competences are undecided and why.
+func undecided(res dossier.Result) string {
+	var parts []string
+	for _, c := range res.Competences {
+		if c.State == dossier.CompetenceUndecided {
+			parts = append(parts, c.Competence+" ("+c.Reason+")")
+		}
+	}
+	const most = 6
+	if len(parts) > most {
+		parts = append(parts[:most], fmt.Sprintf("et %d autres", len(parts)-most))
+	}
+	return "sans décision sur " + strings.Join(parts, ", ")
+}
+
+// documents returns the candidate's current documents, one per written
+// modality of the referentiel.
+func (p *Processor) documents(ctx context.Context, session, id string) ([]dossier.SubmittedDocument, error) {
+	var out []dossier.SubmittedDocument
+	for _, m := range p.ref.Modalities {
+		if !m.Written {
+			continue
+		}
+		var rec dossier.DocumentRecord
+		_, err := p.records.Get(ctx, dossier.DocumentStateKey(session, id, m.Code), &rec)
+		if errors.Is(err, dossier.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read document %s: %w", m.Code, err)
+		}
+		if rec.Current.SHA256 != "" {
+			out = append(out, dossier.SubmittedDocument{Modality: m.Code, SHA256: rec.Current.SHA256, ReceivedAt: rec.Current.ReceivedAt})
+		}
+	}
+	return out, nil
 }
 
 // issue makes sure the candidate's current attestation states res.
@@ -211,7 +297,7 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 // and every later step (sign, print, store, code, revocation) is a write
 // that a retry can repeat. A claim left by an interrupted run is finished
 // as it was started, then superseded if the result has changed since.
-func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, run *dossier.AttestationRun) error {
+func (p *Processor) issue(ctx context.Context, sess dossier.Session, m attest.Mentions, cand dossier.Candidate, res dossier.Result, in dossier.JuryInput, run *dossier.AttestationRun) error {
 	fp := fingerprint(sess, cand, res)
 	key := dossier.CandidateAttestationKey(sess.ID, cand.ID)
 	for range 10 {
@@ -246,7 +332,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 		}
 		claim := ref.Claim
 		if claim.Attestation == nil {
-			claim, err = p.number(ctx, sess, cand, res, ref, key)
+			claim, err = p.number(ctx, sess, m, cand, res, in, ref, key)
 			if errors.Is(err, errClaimLost) {
 				continue
 			}
@@ -277,7 +363,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 // one, with a number drawn from the counter, and records it in the claim.
 // If another worker recorded one first, that one is returned: the number
 // drawn here is left unused.
-func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, ref dossier.AttestationRef, key string) (*dossier.AttestationClaim, error) {
+func (p *Processor) number(ctx context.Context, sess dossier.Session, m attest.Mentions, cand dossier.Candidate, res dossier.Result, in dossier.JuryInput, ref dossier.AttestationRef, key string) (*dossier.AttestationClaim, error) {
 	var prev *dossier.Attestation
 	if ref.Number != "" {
 		a, err := p.readAttestation(ctx, ref.Number)
@@ -293,8 +379,9 @@ func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossi
 	}
 	issued := p.now().UTC().Truncate(time.Second)
 	opts := attest.Options{
-		Certifier: p.certifier, VerifyBase: p.verifyBase, Session: sess.ID, JuryDate: sess.JuryDate,
+		Mentions: m, VerifyBase: p.verifyBase, Session: sess.ID, JuryDate: sess.JuryDate,
 		IssuedAt: issued, Prefix: p.prefix, Year: issued.Year(), Sequence: 1, Supersedes: prev,
+		DecidedAt: in.DecidedAt(), Documents: in.Documents,
 	}
 	// Check everything but the number before drawing one: a candidate
 	// whose data cannot make an attestation must not use up numbers. The
@@ -361,11 +448,11 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 	if err != nil {
 		return false, fmt.Errorf("store attestation: %w", err)
 	}
-	var pdf bytes.Buffer
-	if err := templates.RenderAttestation(&pdf, a, signed); err != nil {
-		return false, candidateProblem(err)
+	pdf, err := p.print(a, signed)
+	if err != nil {
+		return false, err
 	}
-	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), "application/pdf"); err != nil {
+	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf), int64(len(pdf)), "application/pdf"); err != nil {
 		return false, fmt.Errorf("store attestation PDF: %w", err)
 	}
 	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), dossier.CodeRecord{Number: a.Number}); err != nil {
@@ -395,6 +482,26 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 		return false, nil
 	}
 	return mine, err
+}
+
+// print renders the attestation a, whose signed JSON is signed, and seals
+// the PDF.
+func (p *Processor) print(a dossier.Attestation, signed []byte) ([]byte, error) {
+	if p.seal == nil || a.SealCertificate != p.seal.Fingerprint() {
+		// Numbered with another certificate before a restart: its PDF
+		// can only be sealed by that one.
+		return nil, candidateProblem(dossier.Errorf(dossier.EUnavailable,
+			"L'attestation %s a été préparée avec un autre certificat de cachet que celui configuré (--signing-certificate) : remettez ce certificat, ou révoquez-la et relancez la génération.", a.Number))
+	}
+	var pdf bytes.Buffer
+	if err := templates.RenderAttestation(&pdf, a, signed, p.signature); err != nil {
+		return nil, candidateProblem(err)
+	}
+	sealed, err := pades.Sign(pdf.Bytes(), p.seal, attest.SealInfo(a))
+	if err != nil {
+		return nil, candidateProblem(err)
+	}
+	return sealed, nil
 }
 
 // errAlreadyIssued: another worker made the attestation current first.
