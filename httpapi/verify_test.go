@@ -263,6 +263,16 @@ func TestVerifyFile(t *testing.T) {
 		})
 	}
 
+	// A browser sending the PDF reads, in French, that the file is intact
+	// and who sealed it.
+	page := e.do(request{method: "POST", path: "/verify", body: pdf, contentType: "application/pdf",
+		header: map[string]string{"Accept": "text/html"}})
+	for _, want := range []string{"Attestation valide", "intact, signé électroniquement par Institut Dupont &amp; Fils"} {
+		if !strings.Contains(string(page.body), want) {
+			t.Errorf("verification page lacks %q:\n%s", want, page.body)
+		}
+	}
+
 	e.create(dossier.RevocationKey(a.Number), dossier.Revocation{Number: a.Number, Reason: "Erreur sur le nom"})
 	if v := decode[verification](t, e.do(request{method: "POST", path: "/verify", body: pdf})); v.Status != attest.Revoked ||
 		v.Label != "révoquée" || !strings.Contains(v.Message, "Erreur sur le nom") {
