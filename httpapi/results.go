@@ -92,8 +92,22 @@ func (s *Server) resultOf(ctx context.Context, session, id string, row *resultRo
 		row.Decisions = decisionsDraft
 	default:
 		row.Decisions, row.SubmittedAt = decisionsSubmitted, sheet.SubmittedAt
+		// The documents are evidence for the jury rules' alerts, as the
+		// workers give them.
+		var docs []dossier.SubmittedDocument
+		for _, m := range s.written {
+			var rec dossier.DocumentRecord
+			found, err := s.getRecord(ctx, dossier.DocumentStateKey(session, id, m), &rec)
+			if err != nil {
+				return err
+			}
+			if found && rec.Current.SHA256 != "" {
+				docs = append(docs, dossier.SubmittedDocument{Modality: m, SHA256: rec.Current.SHA256, ReceivedAt: rec.Current.ReceivedAt})
+			}
+		}
 		res, err := grading.Decide(s.cfg.Referentiel, dossier.JuryInput{
-			Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior})
+			Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior,
+			Documents: docs, SubmittedAt: sheet.SubmittedAt})
 		if err != nil {
 			row.Problem = dossier.ErrorMessage(err)
 		} else {
