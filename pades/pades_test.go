@@ -207,6 +207,15 @@ func TestParseSignerErrors(t *testing.T) {
 	}
 }
 
+func TestSignOutsideValidity(t *testing.T) {
+	s, _ := signer(t)
+	for _, at := range []time.Time{s.Certificate.NotBefore.Add(-time.Hour), s.Certificate.NotAfter.Add(time.Hour)} {
+		if _, err := pades.Sign(unsigned(t), s, pades.Info{Time: at}); !errors.Is(err, pades.ErrSigner) {
+			t.Errorf("signing at %v: %v, want ErrSigner", at, err)
+		}
+	}
+}
+
 func TestSignUnsupported(t *testing.T) {
 	s, _ := signer(t)
 	pdf := unsigned(t)

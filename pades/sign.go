@@ -36,10 +36,13 @@ const fieldName = "Cachet"
 // Sign returns pdf sealed by s: pdf unchanged, then an incremental update
 // with a PAdES baseline B-B signature over all of it. It returns an error
 // wrapping ErrUnsupported for a PDF it cannot sign, and ErrSigner when s
-// cannot sign.
+// cannot sign, or its certificate is not valid at info.Time.
 func Sign(pdf []byte, s *Signer, info Info) ([]byte, error) {
 	if s == nil || s.Certificate == nil || s.Key == nil {
 		return nil, fmt.Errorf("%w: no certificate or no key", ErrSigner)
+	}
+	if err := s.ValidAt(info.Time); !info.Time.IsZero() && err != nil {
+		return nil, err
 	}
 	doc, err := readStructure(pdf)
 	if err != nil {

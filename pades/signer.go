@@ -40,6 +40,20 @@ func Fingerprint(cert *x509.Certificate) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// ValidAt returns an error wrapping ErrSigner when the certificate is not
+// valid at t (not yet, or expired): a reader would call a signature made
+// then invalid.
+func (s *Signer) ValidAt(t time.Time) error {
+	c := s.Certificate
+	switch {
+	case t.Before(c.NotBefore):
+		return fmt.Errorf("%w: certificate valid from %s only", ErrSigner, c.NotBefore.Format(time.RFC3339))
+	case t.After(c.NotAfter):
+		return fmt.Errorf("%w: certificate expired on %s", ErrSigner, c.NotAfter.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // ParseSigner reads a PEM file holding the signing certificate first, the
 // certificates of its chain after it (optional), and its private key
 // ("PRIVATE KEY" in PKCS#8, "EC PRIVATE KEY" or "RSA PRIVATE KEY"): what

@@ -195,6 +195,12 @@ func (p *Processor) checkSettings() (attest.Mentions, error) {
 	m := p.mentions
 	m.Certification = attest.OverrideCertification(p.ref.Certification, p.mentions.Certification)
 	if p.seal != nil {
+		if err := p.seal.ValidAt(p.now()); err != nil {
+			c := p.seal.Certificate
+			return attest.Mentions{}, runFailure(dossier.Errorf(dossier.EUnavailable,
+				"Le certificat de cachet qui signe les PDF (--signing-certificate) n'est valable que du %s au %s : remplacez-le, les attestations ne peuvent pas être délivrées.",
+				attest.FrenchDate(c.NotBefore), attest.FrenchDate(c.NotAfter)))
+		}
 		m.SealCertificate = p.seal.Fingerprint()
 	}
 	m, err := attest.CheckMentions(m)

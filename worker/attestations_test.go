@@ -301,6 +301,27 @@ func TestIssueAttestationsRefused(t *testing.T) {
 		t.Errorf("an attestation without its mentions: %v", err)
 	}
 
+	// A seal certificate that has expired: refused, saying so.
+	old, err := pades.SelfSigned("Organisme & Associés", time.Now().AddDate(-12, 0, 0), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := config(t, blobs, records)
+	if expired.Seal, err = pades.ParseSigner(old); err != nil {
+		t.Fatal(err)
+	}
+	proc, err = worker.NewProcessor(expired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	juryFixture(t, records, "s-expired", map[string]*dossier.DecisionSheet{"A1": &title})
+	if err := proc.IssueAttestations(ctx, attestationsTask(t, "s-expired")); !errors.Is(err, asynq.SkipRetry) {
+		t.Errorf("with an expired seal: %v; want SkipRetry", err)
+	}
+	if run := runRecord(t, records, "s-expired"); run.Error == nil || !strings.Contains(run.Error.Message, "certificat de cachet") {
+		t.Errorf("run with an expired seal: %+v", run)
+	}
+
 	// Six weeks before the jury: refused, saying from when.
 	early := newProcessor(t, blobs, records)
 	worker.SetClock(early, func() time.Time { return juryDate.AddDate(0, 0, -45) })
