@@ -24,7 +24,7 @@ type Attestation struct {
 	Code   string          `json:"code"`   // verification code, in the verification URL
 	Kind   AttestationKind `json:"kind"`
 
-	Certifier     string        `json:"certifier"` // the certification body's name
+	Certifier     string        `json:"certifier"` // the certification body's raison sociale
 	Certification Certification `json:"certification"`
 
 	Candidate AttestedCandidate `json:"candidate"`
@@ -35,23 +35,48 @@ type Attestation struct {
 	// their competences.
 	Blocs []AttestedBloc `json:"blocs,omitempty"`
 
-	IssuedAt  time.Time `json:"issued_at"`
-	VerifyURL string    `json:"verify_url"`
+	IssuedAt time.Time `json:"issued_at"`
+	// Place is where it is issued: « Fait à Paris ».
+	Place string `json:"place,omitempty"`
+	// Signatory is the certifier's responsible person who signs it.
+	Signatory Signatory `json:"signatory,omitzero"`
+	// SealCertificate is the hexadecimal SHA-256 of the X.509 certificate
+	// whose PDF signature (PAdES) seals the printed attestation: the
+	// printed file is authentic when that certificate signed all of it.
+	SealCertificate string `json:"seal_certificate,omitempty"`
+	VerifyURL       string `json:"verify_url"`
 	// Supersedes is the number of the attestation this one replaces (a
 	// partial validation upgraded to the title keeps the same Code).
 	Supersedes string `json:"supersedes,omitempty"`
 }
 
-// AttestedCandidate is the identity printed on an attestation.
+// Signatory is who signs for the certifier: the responsible person's name
+// and role (« Directrice de la certification »).
+type Signatory struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// AttestedCandidate is the identity printed on an attestation, and the
+// identity declared to the Caisse des Dépôts for a holder of the title.
 type AttestedCandidate struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"` // first names and last name
-	BirthDate string `json:"birth_date"`
+	ID   string `json:"id"`
+	Name string `json:"name"` // first names and last name, as printed
+	// FirstNames, LastName (nom d'usage) and BirthName (nom de naissance)
+	// are the candidate's names one by one. Empty in attestations issued
+	// before they were signed.
+	FirstNames []string `json:"first_names,omitempty"`
+	LastName   string   `json:"last_name,omitempty"`
+	BirthName  string   `json:"birth_name,omitempty"`
+	BirthDate  string   `json:"birth_date"`
 }
 
 // AttestedBloc is a validated bloc as printed on an attestation.
 type AttestedBloc struct {
-	Code        string               `json:"code"`
+	Code string `json:"code"`
+	// RNCPCode is the bloc's code in the RNCP: the certification's code,
+	// "BC" and the bloc's rank ("RNCP12345BC01").
+	RNCPCode    string               `json:"rncp_code,omitempty"`
 	Title       string               `json:"title"`
 	Competences []AttestedCompetence `json:"competences"`
 	ValidatedOn string               `json:"validated_on"` // YYYY-MM-DD

@@ -12,12 +12,17 @@ const (
 )
 
 // Decision is an assessor's verdict on one competence of one candidate.
+// Assessor is required: the jury rules refuse a decision without one.
 type Decision struct {
 	Competence string    `json:"competence"` // C1
 	Verdict    Verdict   `json:"verdict"`
 	Comment    string    `json:"comment,omitempty"`
 	Assessor   string    `json:"assessor"`
 	Date       time.Time `json:"date"`
+	// Modalities are the evaluation modalities the verdict rests on
+	// (E3, E4…), among those that evaluate the competence. Empty: not
+	// said.
+	Modalities []string `json:"modalities,omitempty"`
 }
 
 // QuestionnaireScore is a candidate's score on one E2 questionnaire, in
@@ -27,7 +32,7 @@ type QuestionnaireScore struct {
 	Score         float64 `json:"score"`         // 0–100
 }
 
-// PriorBloc is a bloc validated at an earlier session.
+// PriorBloc is a bloc validated at an earlier session. Date is required.
 type PriorBloc struct {
 	Bloc    string    `json:"bloc"`
 	Date    time.Time `json:"date"`
@@ -40,6 +45,36 @@ type JuryInput struct {
 	Decisions []Decision           `json:"decisions"`
 	Scores    []QuestionnaireScore `json:"scores,omitempty"`
 	Prior     []PriorBloc          `json:"prior_blocs,omitempty"`
+	// Documents are the candidate's current written documents, one per
+	// modality: evidence for the competences that modality evaluates, and
+	// what the decisions were made on.
+	Documents []SubmittedDocument `json:"documents,omitempty"`
+	// SubmittedAt is when the decisions were submitted (locked). Zero:
+	// the date of the latest decision stands for it.
+	SubmittedAt time.Time `json:"submitted_at,omitzero"`
+}
+
+// SubmittedDocument is the current version of a candidate's document for
+// one written modality.
+type SubmittedDocument struct {
+	Modality   string    `json:"modality"`
+	SHA256     string    `json:"sha256,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// DecidedAt is when the decisions were made: SubmittedAt, or the date of
+// the latest decision when it is zero; zero when there is neither.
+func (in JuryInput) DecidedAt() time.Time {
+	if !in.SubmittedAt.IsZero() {
+		return in.SubmittedAt
+	}
+	var t time.Time
+	for _, d := range in.Decisions {
+		if d.Date.After(t) {
+			t = d.Date
+		}
+	}
+	return t
 }
 
 // Outcome is the result of the jury rules for one candidate.
@@ -74,6 +109,10 @@ type CompetenceResult struct {
 	Competence string          `json:"competence"`
 	State      CompetenceState `json:"state"`
 	Reason     string          `json:"reason,omitempty"`
+	// Alerts are what the jury should look at before it confirms the
+	// state, in French: a modality of the competence with no evidence (no
+	// score, no document, no decision resting on it).
+	Alerts []string `json:"alerts,omitempty"`
 }
 
 // BlocResult says whether a bloc is validated, and how.

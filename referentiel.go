@@ -15,13 +15,31 @@ type Referentiel struct {
 	Rules           JuryRules        `json:"rules"`
 }
 
-// Certification names what the referentiel certifies.
+// Certification names what the referentiel certifies, with what France
+// compétences requires an attestation to say of it. A field left empty is
+// unknown: attestations are refused until it is set, here or by the
+// setting that overrides it.
 type Certification struct {
-	Code    string `json:"code"`    // e.g. RNCP code, as declared to the CDC
+	Code    string `json:"code"`    // its code in the register: "RNCP12345", as declared to the CDC
 	Type    string `json:"type"`    // RNCP or RS
-	Title   string `json:"title"`   // "Chargé d'affaires entreprises"
+	Title   string `json:"title"`   // the exact title registered: "Chargé d'affaires entreprises"
 	Version string `json:"version"` // version of this referentiel file
+	// Level is its level in the national nomenclature of qualifications
+	// levels, "1" to "8" (décret n° 2019-14); the level of the European
+	// qualifications framework (CEC) is the same (CECLevel).
+	Level string `json:"level,omitempty"`
+	// NSF are its codes in the nomenclature of training specialities
+	// ("313", "313m").
+	NSF []string `json:"nsf,omitempty"`
+	// RNCPDecisionDate is the date, YYYY-MM-DD, of the decision of France
+	// compétences' director general that registered it in the RNCP.
+	RNCPDecisionDate string `json:"rncp_decision_date,omitempty"`
 }
+
+// CECLevel is the certification's level in the European qualifications
+// framework: the national levels 1 to 8 match its levels 1 to 8 one for
+// one.
+func (c Certification) CECLevel() string { return c.Level }
 
 // Activity is an ensemble of activities of the referentiel d'activités (A1–A5).
 type Activity struct {

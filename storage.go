@@ -238,8 +238,95 @@ func CreateSession(ctx context.Context, r Records, s Session) error {
 }
 
 // AttestationRunKey is the key of the record of how a session's last
-// attestation run went.
+// attestation run went (AttestationRun).
 func AttestationRunKey(session string) string { return "sessions/" + session + "/attestations.json" }
+
+// The records of attestations, written by the workers that issue them and
+// read by the API, the exports and retention. Each is defined here once.
+
+// AttestationRef is the record at CandidateAttestationKey. Number always
+// names an attestation that is issued: signed, stored, printed and
+// findable by its code. The one being issued, if any, is in Claim.
+type AttestationRef struct {
+	// Number, Code, Kind and IssuedAt are those of the candidate's current
+	// attestation. Empty until the first is issued.
+	Number   string          `json:"number,omitempty"`
+	Code     string          `json:"code,omitempty"`
+	Kind     AttestationKind `json:"kind,omitempty"`
+	IssuedAt time.Time       `json:"issued_at,omitzero"`
+	// Fingerprint is a digest of what the current attestation states
+	// (outcome, validated blocs, identity, session, jury date and
+	// mentions): the same fingerprint, the same attestation.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Previous is the number of the attestation the current one
+	// superseded, and revoked.
+	Previous string `json:"previous,omitempty"`
+	// Claim is the attestation being issued, from the moment a worker
+	// claims the candidate until the attestation is issued and becomes
+	// the current one.
+	Claim *AttestationClaim `json:"claim,omitempty"`
+}
+
+// AttestationClaim is an attestation being issued.
+type AttestationClaim struct {
+	// Fingerprint is that of the result being attested.
+	Fingerprint string `json:"fingerprint"`
+	// Attestation is the attestation, once numbered; kept so that a retry
+	// finishes exactly it: same number, code and date.
+	Attestation *Attestation `json:"attestation,omitempty"`
+}
+
+// CodeRecord is the record at VerificationCodeKey: the attestation a
+// verification code leads to (the latest, when one supersedes another and
+// keeps its code).
+type CodeRecord struct {
+	Number string `json:"number"`
+}
+
+// AttestationRun is the record at AttestationRunKey: how the last
+// attestation run of a session went, for the admin who asked for it.
+type AttestationRun struct {
+	Session string `json:"session"`
+	// State is "running", then "done", "retrying" (a transient failure;
+	// it will run again) or "failed" (Error says why).
+	State      string    `json:"state"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// NotBefore is set when the run was refused for coming before the
+	// session's jury: from then on it can issue.
+	NotBefore time.Time `json:"not_before,omitzero"`
+	// Issued are the numbers issued by this run.
+	Issued []string `json:"issued,omitempty"`
+	// Unchanged counts the candidates whose attestation was already issued
+	// for their result.
+	Unchanged int `json:"unchanged"`
+	// NotSubmitted are the candidates whose decisions are not submitted;
+	// Incomplete those whose result is incomplet.
+	NotSubmitted []string `json:"not_submitted,omitempty"`
+	Incomplete   []string `json:"incomplete,omitempty"`
+	// Problems say, for each candidate who got nothing from this run
+	// (neither issued nor unchanged), why; the others were issued all the
+	// same.
+	Problems []CandidateProblem `json:"problems,omitempty"`
+	Error    *Error             `json:"error,omitempty"`
+}
+
+// CandidateProblem says why a candidate got no attestation. Code is
+// ProblemNotSubmitted, ProblemIncomplete, ProblemDocumentChanged or the
+// code of the error (EInvalid…); Message says it in French, with what to
+// do.
+type CandidateProblem struct {
+	Candidate string `json:"candidate"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+}
+
+// Codes of CandidateProblem besides the error codes.
+const (
+	ProblemNotSubmitted    = "not_submitted"    // decisions not submitted
+	ProblemIncomplete      = "incomplete"       // the jury has not decided every competence
+	ProblemDocumentChanged = "document_changed" // a document changed after the decisions
+)
 
 // CandidatesPrefix is the prefix under which a session's candidate records
 // lie, for Records.List.

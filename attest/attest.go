@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // dates said in French time whatever the host's zone files
 
 	"github.com/dossier-cert/dossier"
 )
@@ -17,9 +18,11 @@ import (
 // the candidate. Required fields say so; every other field documents its
 // zero value.
 type Options struct {
-	// Certifier is the certification body's name, printed on the
-	// attestation. Required.
-	Certifier string
+	// Mentions are the certification as registered, the certifier, the
+	// place of issue, the signatory and the seal: every one required (see
+	// CheckMentions). A Certification without a Title is
+	// ref.Certification.
+	Mentions Mentions
 	// VerifyBase is the base URL of the verification service
 	// ("https://verification.example.fr"); the attestation's VerifyURL is
 	// VerifyBase + "/verify/" + Code. Required, http or https, without
@@ -30,11 +33,20 @@ type Options struct {
 	// by this jury. Empty: none printed.
 	Session string
 	// JuryDate is the date of the jury: the attestation's JuryDate and the
-	// validation date of the blocs it validated. Required.
+	// validation date of the blocs it validated. Required. Nothing is
+	// issued before it: IssuedAt must not precede it.
 	JuryDate time.Time
 	// IssuedAt is when the attestation is issued, kept in UTC at whole
 	// seconds. Zero: now.
 	IssuedAt time.Time
+
+	// DecidedAt is when the decisions were made
+	// (dossier.JuryInput.DecidedAt) and Documents are the candidate's
+	// current documents: an attestation is refused when a document was
+	// received after the decisions, which do not rest on it. Zero
+	// DecidedAt: nothing to compare.
+	DecidedAt time.Time
+	Documents []dossier.SubmittedDocument
 
 	// Number, when set, is the attestation's number, used as given; it
 	// must read "<prefix>-<year>-<6 digits>" (see FormatNumber). Empty:
@@ -68,13 +80,21 @@ type Options struct {
 // (dossier.OutcomeTitle), of partial validation listing the validated blocs
 // (dossier.OutcomePartial) or a statement of decisions with no bloc
 // (dossier.OutcomeNone). Blocs carry their competences from ref, their
-// validation date and session: those of the carried-over blocs, or the
-// jury's.
+// RNCP codes, their validation date and session: those of the
+// carried-over blocs, or the jury's.
 //
-// It returns a *dossier.Error with code dossier.EInvalid, in French, when
-// the result is incomplet (the jury has not decided every competence), does
-// not match the candidate or the referentiel, or when Options lack a field
-// or hold a bad one.
+// It refuses, with a *dossier.Error in French saying what to do:
+//
+//   - a result that is incomplet (the jury has not decided every
+//     competence): code dossier.EInvalid;
+//   - an issue before the jury's date: code dossier.EConflict;
+//   - a candidate whose document was received after the decisions: code
+//     dossier.ProblemDocumentChanged;
+//   - missing or malformed mentions (CheckMentions), an identity that is
+//     missing or impossible (a first name, a name, a birth date such as
+//     1985-02-29), a result that does not match the candidate or the
+//     referentiel, or Options lacking a field or holding a bad one: code
+//     dossier.EInvalid, naming every problem.
 func New(ref *dossier.Referentiel, res dossier.Result, cand dossier.Candidate, opts Options) (dossier.Attestation, error) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -94,29 +114,34 @@ func New(ref *dossier.Referentiel, res dossier.Result, cand dossier.Candidate, o
 		return dossier.Attestation{}, dossier.Errorf(dossier.EInvalid, "Résultat du jury inconnu : %q.", res.Outcome)
 	}
 
-	if cand.ID == "" {
-		bad("numéro du candidat manquant")
-	} else if res.Candidate != "" && res.Candidate != cand.ID {
-		bad("le résultat du jury est celui du candidat %s, pas de %s", res.Candidate, cand.ID)
-	}
-	name := attestedName(cand)
-	if name == "" {
-		bad("nom du candidat manquant")
-	}
-	if strings.TrimSpace(opts.Certifier) == "" {
-		bad("nom du certificateur manquant")
-	}
-	if opts.JuryDate.IsZero() {
-		bad("date du jury manquante")
-	}
 	issued := opts.IssuedAt
 	if issued.IsZero() {
 		issued = time.Now()
 	}
 	issued = issued.UTC().Truncate(time.Second)
+	if err := CheckJuryDate(opts.JuryDate, issued); err != nil {
+		return dossier.Attestation{}, err
+	}
+	if err := CheckDocuments(cand.ID, opts.DecidedAt, opts.Documents); err != nil {
+		return dossier.Attestation{}, err
+	}
+
+	m := opts.Mentions
+	if m.Certification.Title == "" {
+		m.Certification = ref.Certification
+	}
+	m, err := CheckMentions(m)
+	if err != nil {
+		return dossier.Attestation{}, err
+	}
+
+	if cand.ID != "" && res.Candidate != "" && res.Candidate != cand.ID {
+		bad("le résultat du jury est celui du candidat %s, pas de %s", res.Candidate, cand.ID)
+	}
+	problems = append(problems, checkIdentity(cand, opts.JuryDate)...)
+	name := attestedName(cand)
 
 	number := opts.Number
-	var err error
 	if number == "" {
 		year := opts.Year
 		if year == 0 {
@@ -153,27 +178,100 @@ func New(ref *dossier.Referentiel, res dossier.Result, cand dossier.Candidate, o
 		verifyURL = base + "/verify/" + code
 	}
 
-	blocs, blocProblems := attestedBlocs(ref, res, kind, opts)
+	blocs, blocProblems := attestedBlocs(ref, res, kind, m.Certification.Code, opts)
 	problems = append(problems, blocProblems...)
 	if len(problems) > 0 {
 		return dossier.Attestation{}, dossier.Errorf(dossier.EInvalid,
 			"Attestation impossible pour le candidat %s : %s.", cand.ID, strings.Join(problems, " ; "))
 	}
 
+	var firstNames []string
+	for _, f := range cand.FirstNames {
+		if f = strings.TrimSpace(f); f != "" {
+			firstNames = append(firstNames, f)
+		}
+	}
 	return dossier.Attestation{
 		Number:        number,
 		Code:          code,
 		Kind:          kind,
-		Certifier:     strings.TrimSpace(opts.Certifier),
-		Certification: ref.Certification,
-		Candidate:     dossier.AttestedCandidate{ID: cand.ID, Name: name, BirthDate: cand.BirthDate},
-		Session:       opts.Session,
-		JuryDate:      opts.JuryDate.Format(time.DateOnly),
-		Blocs:         blocs,
-		IssuedAt:      issued,
-		VerifyURL:     verifyURL,
-		Supersedes:    supersedes,
+		Certifier:     m.Certifier,
+		Certification: m.Certification,
+		Candidate: dossier.AttestedCandidate{ID: cand.ID, Name: name, FirstNames: firstNames,
+			LastName: strings.TrimSpace(cand.LastName), BirthName: strings.TrimSpace(cand.BirthName), BirthDate: cand.BirthDate},
+		Session:         opts.Session,
+		JuryDate:        opts.JuryDate.Format(time.DateOnly),
+		Blocs:           blocs,
+		IssuedAt:        issued,
+		Place:           m.Place,
+		Signatory:       m.Signatory,
+		SealCertificate: m.SealCertificate,
+		VerifyURL:       verifyURL,
+		Supersedes:      supersedes,
 	}, nil
+}
+
+// CheckJuryDate refuses, with a *dossier.Error of code dossier.EConflict
+// saying from when, an issue at issued before the jury's date, and with
+// code dossier.EInvalid a jury date that is missing.
+func CheckJuryDate(jury, issued time.Time) error {
+	if jury.IsZero() {
+		return dossier.Errorf(dossier.EInvalid, "Date du jury manquante : renseignez-la, aucune attestation ne peut être délivrée sans elle.")
+	}
+	if issued.Before(jury) {
+		return dossier.Errorf(dossier.EConflict,
+			"Le jury ne se réunit que le %s : aucune attestation ne peut être délivrée avant. Relancez la génération à partir de cette date.",
+			FrenchDate(jury))
+	}
+	return nil
+}
+
+// CheckDocuments refuses, with a *dossier.Error of code
+// dossier.ProblemDocumentChanged, a candidate one of whose documents was
+// received after the decisions were made (decided): the jury decided on
+// another version.
+func CheckDocuments(candidate string, decided time.Time, docs []dossier.SubmittedDocument) error {
+	if decided.IsZero() {
+		return nil
+	}
+	var changed []string
+	for _, d := range docs {
+		if d.ReceivedAt.After(decided) {
+			changed = append(changed, fmt.Sprintf("%s (déposé le %s)", d.Modality, frenchTime(d.ReceivedAt)))
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return dossier.Errorf(dossier.ProblemDocumentChanged,
+		"Document du candidat %s modifié après la transmission des décisions (le %s) : %s. Un administrateur rouvre les décisions pour que les évaluateurs examinent ce document, puis elles sont transmises à nouveau.",
+		candidate, frenchTime(decided), strings.Join(changed, ", "))
+}
+
+var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// paris is the time zone of the dates said to people.
+var paris = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Paris")
+	if err != nil { // unreachable with time/tzdata linked in
+		return time.UTC
+	}
+	return l
+}()
+
+// FrenchDate writes a date the French way, in Paris: "22 janvier 2027",
+// "1er mars 2027".
+func FrenchDate(t time.Time) string {
+	t = t.In(paris)
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	return fmt.Sprintf("%s %s %d", day, frenchMonths[t.Month()-1], t.Year())
+}
+
+func frenchTime(t time.Time) string {
+	return FrenchDate(t) + " à " + t.In(paris).Format("15h04")
 }
 
 // attestedName is every first name then the usage name (or the birth name).
@@ -196,7 +294,7 @@ func attestedName(c dossier.Candidate) string {
 
 // attestedBlocs returns the validated blocs of res with their competences
 // from ref, checking that they make the attestation's kind.
-func attestedBlocs(ref *dossier.Referentiel, res dossier.Result, kind dossier.AttestationKind, opts Options) ([]dossier.AttestedBloc, []string) {
+func attestedBlocs(ref *dossier.Referentiel, res dossier.Result, kind dossier.AttestationKind, certCode string, opts Options) ([]dossier.AttestedBloc, []string) {
 	var out []dossier.AttestedBloc
 	var problems []string
 	validated := map[string]bool{}
@@ -210,7 +308,7 @@ func attestedBlocs(ref *dossier.Referentiel, res dossier.Result, kind dossier.At
 			problems = append(problems, fmt.Sprintf("bloc inconnu du référentiel : %q", br.Bloc))
 			continue
 		}
-		ab := dossier.AttestedBloc{Code: b.Code, Title: b.Title,
+		ab := dossier.AttestedBloc{Code: b.Code, RNCPCode: blocCode(ref, certCode, b.Code), Title: b.Title,
 			ValidatedOn: opts.JuryDate.Format(time.DateOnly), Session: opts.Session}
 		if br.CarriedOver {
 			if br.Date.IsZero() {
@@ -245,6 +343,17 @@ func attestedBlocs(ref *dossier.Referentiel, res dossier.Result, kind dossier.At
 		}
 	}
 	return out, problems
+}
+
+// blocCode is a bloc's code in the RNCP: the certification's, "BC" and
+// the bloc's rank in the referentiel ("RNCP12345BC02").
+func blocCode(ref *dossier.Referentiel, certCode, bloc string) string {
+	for i, b := range ref.Blocs {
+		if b.Code == bloc && strings.HasPrefix(certCode, "RNCP") {
+			return fmt.Sprintf("%sBC%02d", certCode, i+1)
+		}
+	}
+	return ""
 }
 
 func verifyBase(s string) (string, error) {

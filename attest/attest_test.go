@@ -14,7 +14,8 @@ import (
 
 func testReferentiel() *dossier.Referentiel {
 	return &dossier.Referentiel{
-		Certification: dossier.Certification{Code: "RNCP00000", Type: "RNCP", Title: "Chargé d'affaires entreprises", Version: "test"},
+		Certification: dossier.Certification{Code: "RNCP00000", Type: "RNCP", Title: "Chargé d'affaires entreprises", Version: "test",
+			Level: "6", NSF: []string{"313"}, RNCPDecisionDate: "2024-03-28"},
 		Blocs: []dossier.Bloc{
 			{Code: "B1", Title: "Gestion d'un portefeuille", Competences: []string{"C1", "C2"}},
 			{Code: "B2", Title: "Entretiens & négociation", Competences: []string{"C5"}},
@@ -36,9 +37,21 @@ var (
 		FirstNames: []string{"Claire", "Marie"}, BirthDate: "1990-04-12", Sex: "F", BirthCommune: "69123"}
 )
 
+// seal stands for the fingerprint of the certificate that seals the PDFs.
+const seal = "5c1f0e6a3b2d4c8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60"
+
+func mentions() attest.Mentions {
+	return attest.Mentions{
+		Certifier:       "Institut de formation bancaire",
+		Place:           "Paris",
+		Signatory:       dossier.Signatory{Name: "Hélène Garnier", Role: "Directrice de la certification"},
+		SealCertificate: seal,
+	}
+}
+
 func options() attest.Options {
 	return attest.Options{
-		Certifier:  "Institut de formation bancaire",
+		Mentions:   mentions(),
 		VerifyBase: "https://verification.example.fr/",
 		Session:    "2026-06-paris",
 		JuryDate:   juryDate,
@@ -78,8 +91,8 @@ func TestNew(t *testing.T) {
 			kind:     dossier.KindTitle,
 			number:   "CAE-2026-000042",
 			blocs: []dossier.AttestedBloc{
-				{Code: "B1", Title: "Gestion d'un portefeuille", Competences: competencesB1, ValidatedOn: "2026-06-30", Session: "2026-06-paris"},
-				{Code: "B2", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
+				{Code: "B1", RNCPCode: "RNCP00000BC01", Title: "Gestion d'un portefeuille", Competences: competencesB1, ValidatedOn: "2026-06-30", Session: "2026-06-paris"},
+				{Code: "B2", RNCPCode: "RNCP00000BC02", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
 		},
 		{
 			scenario: "title with a carried-over bloc keeps its date and session",
@@ -89,8 +102,8 @@ func TestNew(t *testing.T) {
 			kind:   dossier.KindTitle,
 			number: "CAE-2026-000042",
 			blocs: []dossier.AttestedBloc{
-				{Code: "B1", Title: "Gestion d'un portefeuille", Competences: competencesB1, ValidatedOn: "2025-06-12", Session: "2025-06-lyon"},
-				{Code: "B2", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
+				{Code: "B1", RNCPCode: "RNCP00000BC01", Title: "Gestion d'un portefeuille", Competences: competencesB1, ValidatedOn: "2025-06-12", Session: "2025-06-lyon"},
+				{Code: "B2", RNCPCode: "RNCP00000BC02", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
 		},
 		{
 			scenario: "partial validation lists only the validated blocs",
@@ -98,7 +111,7 @@ func TestNew(t *testing.T) {
 			kind:     dossier.KindPartial,
 			number:   "CAE-2026-000042",
 			blocs: []dossier.AttestedBloc{
-				{Code: "B2", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
+				{Code: "B2", RNCPCode: "RNCP00000BC02", Title: "Entretiens & négociation", Competences: competencesB2, ValidatedOn: "2026-06-30", Session: "2026-06-paris"}},
 		},
 		{
 			scenario: "no bloc: a statement of decisions",
@@ -152,12 +165,14 @@ func TestNew(t *testing.T) {
 			if want := time.Date(2026, 7, 1, 8, 15, 30, 0, time.UTC); !a.IssuedAt.Equal(want) || a.IssuedAt.Location() != time.UTC {
 				t.Errorf("IssuedAt = %v, want %v in UTC at whole seconds", a.IssuedAt, want)
 			}
-			want := dossier.AttestedCandidate{ID: "0042", Name: "Claire Marie Martin", BirthDate: "1990-04-12"}
-			if a.Candidate != want {
+			want := dossier.AttestedCandidate{ID: "0042", Name: "Claire Marie Martin", FirstNames: []string{"Claire", "Marie"},
+				LastName: "Martin", BirthName: "Durand", BirthDate: "1990-04-12"}
+			if !reflect.DeepEqual(a.Candidate, want) {
 				t.Errorf("Candidate = %+v, want %+v", a.Candidate, want)
 			}
-			if a.Certifier != "Institut de formation bancaire" || a.Certification != ref.Certification ||
-				a.Session != "2026-06-paris" || a.JuryDate != "2026-06-30" || a.Supersedes != "" {
+			if a.Certifier != "Institut de formation bancaire" || !reflect.DeepEqual(a.Certification, ref.Certification) ||
+				a.Session != "2026-06-paris" || a.JuryDate != "2026-06-30" || a.Supersedes != "" ||
+				a.Place != "Paris" || a.Signatory != mentions().Signatory || a.SealCertificate != seal {
 				t.Errorf("attestation = %+v", a)
 			}
 		})
@@ -172,6 +187,7 @@ func TestNewErrors(t *testing.T) {
 		cand     *dossier.Candidate
 		opts     func(*attest.Options)
 		want     []string
+		code     string // dossier.EInvalid when empty
 	}{
 		{
 			scenario: "incomplete result",
@@ -187,9 +203,92 @@ func TestNewErrors(t *testing.T) {
 			scenario: "every missing option at once",
 			res:      result(dossier.OutcomeTitle, b1, b2),
 			opts: func(o *attest.Options) {
-				o.Certifier, o.VerifyBase, o.JuryDate, o.Prefix = " ", "ftp://example.fr", time.Time{}, ""
+				o.VerifyBase, o.Prefix = "ftp://example.fr", ""
 			},
-			want: []string{"certificateur manquant", "adresse de vérification invalide", "date du jury manquante", "préfixe"},
+			cand: &dossier.Candidate{ID: "0042"},
+			want: []string{"adresse de vérification invalide", "préfixe", "prénom manquant", "nom manquant", "date de naissance manquante"},
+		},
+		{
+			scenario: "no jury date",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			opts:     func(o *attest.Options) { o.JuryDate = time.Time{} },
+			want:     []string{"Date du jury manquante"},
+		},
+		{
+			scenario: "issued before the jury",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			opts: func(o *attest.Options) {
+				o.JuryDate, o.IssuedAt = time.Date(2027, 1, 22, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			},
+			want: []string{"Le jury ne se réunit que le 22 janvier 2027", "à partir de cette date"},
+			code: dossier.EConflict,
+		},
+		{
+			scenario: "a document received after the decisions",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			opts: func(o *attest.Options) {
+				o.DecidedAt = time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC)
+				o.Documents = []dossier.SubmittedDocument{
+					{Modality: "E1", ReceivedAt: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)},
+					{Modality: "E5", ReceivedAt: time.Date(2026, 6, 21, 8, 30, 0, 0, time.UTC)}}
+			},
+			want: []string{"modifié après la transmission des décisions (le 20 juin 2026 à 12h00)", "E5 (déposé le 21 juin 2026 à 10h30)", "rouvre les décisions"},
+			code: dossier.ProblemDocumentChanged,
+		},
+		{
+			scenario: "every mention missing, each with its setting",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			opts: func(o *attest.Options) {
+				o.Mentions = attest.Mentions{Certification: dossier.Certification{Type: "RNCP", Title: "Chargé d'affaires entreprises"}}
+			},
+			want: []string{
+				"code RNCP de la certification manquant : renseignez certification.code du référentiel, ou --certification-code ($DOSSIER_CERTIFICATION_CODE)",
+				"date de la décision d'enregistrement au RNCP manquante : renseignez certification.rncp_decision_date du référentiel, ou --rncp-decision-date",
+				"niveau de la certification manquant : renseignez certification.level du référentiel, ou --level",
+				"code NSF de la certification manquant : renseignez certification.nsf du référentiel, ou --nsf",
+				"raison sociale de l'organisme certificateur manquant : renseignez --certifier",
+				"lieu de délivrance manquant : renseignez --place ($DOSSIER_PLACE)",
+				"nom du signataire (responsable de l'organisme certificateur) manquant : renseignez --signatory",
+				"fonction du signataire manquant : renseignez --signatory-role",
+				"certificat de cachet qui signe les PDF manquant : renseignez --signing-certificate"},
+		},
+		{
+			scenario: "malformed mentions",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			opts: func(o *attest.Options) {
+				o.Mentions.Certification = testReferentiel().Certification
+				o.Mentions.Certification.Code, o.Mentions.Certification.Level = "RNCP-12", "9"
+				o.Mentions.Certification.NSF, o.Mentions.Certification.RNCPDecisionDate = []string{"31"}, "2024-02-30"
+			},
+			want: []string{`code de la certification « RNCP-12 » invalide`, "« 2024-02-30 » invalide", "niveau de la certification « 9 » invalide", "code NSF « 31 » invalide"},
+		},
+		{
+			scenario: "impossible birth date",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			cand: &dossier.Candidate{ID: "0042", LastName: "Martin", FirstNames: []string{"Claire"},
+				BirthDate: "1985-02-29"},
+			want: []string{"date de naissance « 1985-02-29 » impossible"},
+		},
+		{
+			scenario: "birth date in the wrong format, then too late",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			cand: &dossier.Candidate{ID: "0042", LastName: "Martin", FirstNames: []string{"Claire"},
+				BirthDate: "12/04/1990"},
+			want: []string{"« 12/04/1990 » impossible"},
+		},
+		{
+			scenario: "born after the jury",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			cand: &dossier.Candidate{ID: "0042", LastName: "Martin", FirstNames: []string{"Claire"},
+				BirthDate: "2020-01-01"},
+			want: []string{"« 2020-01-01 » invraisemblable"},
+		},
+		{
+			scenario: "names that are not names",
+			res:      result(dossier.OutcomeTitle, b1, b2),
+			cand: &dossier.Candidate{ID: "0042", LastName: "Mar\x00tin", BirthName: "1234", FirstNames: []string{"Cl@ire"},
+				BirthDate: "1990-04-12"},
+			want: []string{"prénom « Cl@ire » invalide", "nom d'usage", "nom de naissance « 1234 » invalide"},
 		},
 		{
 			scenario: "sequence out of range",
@@ -217,8 +316,8 @@ func TestNewErrors(t *testing.T) {
 		{
 			scenario: "candidate without a name",
 			res:      result(dossier.OutcomeTitle, b1, b2),
-			cand:     &dossier.Candidate{ID: "0042", FirstNames: []string{"Claire"}},
-			want:     []string{"nom du candidat manquant"},
+			cand:     &dossier.Candidate{ID: "0042", FirstNames: []string{"Claire"}, BirthDate: "1990-04-12"},
+			want:     []string{"nom manquant"},
 		},
 		{
 			scenario: "title claimed with a bloc not validated",
@@ -260,9 +359,13 @@ func TestNewErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("New = %+v, want an error", a)
 			}
+			code := tt.code
+			if code == "" {
+				code = dossier.EInvalid
+			}
 			var e *dossier.Error
-			if !errors.As(err, &e) || e.Code != dossier.EInvalid {
-				t.Fatalf("error = %#v, want a *dossier.Error with code %s", err, dossier.EInvalid)
+			if !errors.As(err, &e) || e.Code != code {
+				t.Fatalf("error = %#v, want a *dossier.Error with code %s", err, code)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(e.Message, w) {
@@ -319,6 +422,36 @@ func TestNewReissue(t *testing.T) {
 				t.Errorf("error = %v, want one saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Names of any length are kept whole: a long name is the printer's to
+// wrap, never the attestation's to cut.
+func TestNewLongName(t *testing.T) {
+	cand := claire
+	cand.FirstNames = []string{"Marie-Françoise", "Anne-Sophie", "Éléonore"}
+	cand.LastName = "de La Tour d'Auvergne-Lauraguais de Saint-Exupéry-Montmorency"
+	a, err := attest.New(testReferentiel(), result(dossier.OutcomeTitle, b1, b2), cand, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Marie-Françoise Anne-Sophie Éléonore de La Tour d'Auvergne-Lauraguais de Saint-Exupéry-Montmorency"
+	if a.Candidate.Name != want {
+		t.Errorf("Name = %q, want %q", a.Candidate.Name, want)
+	}
+}
+
+func TestNormalizeCertificationCode(t *testing.T) {
+	for _, tt := range []struct{ typ, in, want string }{
+		{"RNCP", "RNCP35227", "RNCP35227"},
+		{"RNCP", "35227", "RNCP35227"},
+		{"RNCP", "rncp 35227", "RNCP35227"},
+		{"RS", "5847", "RS5847"},
+		{"RNCP", "", ""},
+	} {
+		if got := attest.NormalizeCertificationCode(tt.typ, tt.in); got != tt.want {
+			t.Errorf("NormalizeCertificationCode(%q, %q) = %q, want %q", tt.typ, tt.in, got, tt.want)
+		}
 	}
 }
 

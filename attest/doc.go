@@ -2,8 +2,8 @@
 // candidates after the jury: it builds an attestation from a jury result
 // (New), numbers it, gives it a verification code, signs its canonical JSON
 // with Ed25519 (Sign) and checks a signed attestation against a ring of
-// public keys and a revocation list (Verify). It also reads and writes the
-// signing keys.
+// public keys and a revocation list (Verify), or a whole attestation PDF
+// (VerifyPDF). It also reads and writes the signing keys.
 //
 // It is a package of its own, at the top of the module, because issuing
 // and verifying is a room of its own: keys, signatures, numbering and
@@ -12,10 +12,25 @@
 // offline verifier (a recruiter's script, an auditor) needs only it, the
 // public keys and the standard library.
 //
+// It also refuses what must not be issued (New): before the jury's date,
+// on decisions older than a document they should rest on, without every
+// mention France compétences requires (CheckMentions: RNCP code and the
+// date of its registration, level, NSF codes, certifier, place, signatory,
+// seal), or for an identity that is missing or impossible.
+//
+// # Verifying a PDF
+//
+// The printed attestation carries its signed JSON as an attachment and is
+// sealed with a PDF signature (package pades) by the certificate whose
+// fingerprint the signed JSON names. VerifyPDF checks both and renders
+// nothing: an attestation verifies whatever becomes of the template, the
+// fonts or the PDF library, and any byte changed is caught.
+//
 // What it must not do: decide anything about competences (grading does),
 // keep state (the caller supplies sequence numbers, stores attestations and
 // revocations), or render documents (templates does). It imports nothing
-// outside the standard library.
+// outside the standard library (pades is the module's own, and standard
+// library only).
 //
 // # Canonical form and envelope
 //

@@ -3,32 +3,53 @@ package attest
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/pades"
 )
 
 // Status is what Verify concludes about a signed attestation.
 type Status string
 
-// The verification statuses.
+// The verification statuses, in French as everything a verifier reads.
 const (
 	// Valid: signed by a key of the ring, unchanged, not revoked.
-	Valid Status = "valid"
-	// Tampered: the signature does not match the attestation; it was
-	// altered after signing, or forged.
-	Tampered Status = "tampered"
+	Valid Status = "valide"
+	// Tampered: the signature does not match the attestation, or the PDF
+	// changed since it was sealed; it was altered after signing, or
+	// forged.
+	Tampered Status = "alteree"
 	// Revoked: authentic, but withdrawn by the certifier.
-	Revoked Status = "revoked"
+	Revoked Status = "revoquee"
 	// UnknownKey: signed with a key the ring does not hold; nothing can be
 	// said of it.
-	UnknownKey Status = "unknown_key"
+	UnknownKey Status = "cle_inconnue"
 )
 
-// Verification is the result of Verify.
+// Label is the status as a person reads it: « valide », « altérée »,
+// « révoquée », « clé inconnue ».
+func (s Status) Label() string {
+	switch s {
+	case Valid:
+		return "valide"
+	case Tampered:
+		return "altérée"
+	case Revoked:
+		return "révoquée"
+	case UnknownKey:
+		return "clé inconnue"
+	}
+	return string(s)
+}
+
+// Verification is the result of Verify and VerifyPDF.
 type Verification struct {
 	Status Status `json:"status"`
 	KeyID  string `json:"key_id"`
@@ -38,6 +59,20 @@ type Verification struct {
 	Attestation *dossier.Attestation `json:"attestation,omitempty"`
 	// Revocation says when and why, for Revoked.
 	Revocation *dossier.Revocation `json:"revocation,omitempty"`
+	// Seal is who sealed the PDF, for a PDF whose seal holds (VerifyPDF).
+	Seal *Seal `json:"seal,omitempty"`
+	// Reason says, in French, what does not hold when Status is Tampered
+	// (empty: the signed data's own signature).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Seal is the PDF signature of an attestation, as a verifier sees it.
+type Seal struct {
+	// Signer is the certificate's subject (its common name and
+	// organization); Fingerprint its SHA-256.
+	Signer      string    `json:"signer"`
+	Fingerprint string    `json:"fingerprint"`
+	SignedAt    time.Time `json:"signed_at,omitzero"`
 }
 
 // Message says the verification's conclusion in French, for whoever
@@ -49,14 +84,17 @@ func (v Verification) Message() string {
 	case Revoked:
 		s := fmt.Sprintf("Attestation n° %s révoquée", v.Attestation.Number)
 		if v.Revocation != nil && !v.Revocation.Date.IsZero() {
-			s += " le " + v.Revocation.Date.Format("02/01/2006")
+			s += " le " + v.Revocation.Date.In(paris).Format("02/01/2006")
 		}
 		if v.Revocation != nil && v.Revocation.Reason != "" {
-			s += " : " + v.Revocation.Reason
+			s += " : " + strings.TrimSuffix(v.Revocation.Reason, ".")
 		}
 		return s + ". Elle n'est plus valable."
 	case Tampered:
-		return "Attestation falsifiée : son contenu ne correspond pas à sa signature."
+		if v.Reason != "" {
+			return "Attestation altérée : " + v.Reason
+		}
+		return "Attestation altérée : son contenu ne correspond pas à sa signature."
 	case UnknownKey:
 		return fmt.Sprintf("Attestation signée avec une clé inconnue (%s) : elle ne peut pas être vérifiée.", v.KeyID)
 	}
@@ -196,4 +234,80 @@ func openEnvelope(data []byte) (body []byte, keyID string, sig []byte, err error
 		return nil, "", nil, fmt.Errorf("read attestation: not an object")
 	}
 	return buf.Bytes(), keyID, sig, nil
+}
+
+// VerifyPDF checks an attestation PDF as issued: the signed JSON it
+// carries (Verify, with keys and revoked), then the PDF signature that
+// seals the file (pades.Verify), which must be whole and made with the
+// certificate the signed JSON names. Nothing is rendered again: a PDF
+// issued by any version verifies in every later one, and any byte changed
+// anywhere in it makes it Tampered.
+//
+// It returns a *dossier.Error with code dossier.ECorrupt when the PDF
+// carries no signed data (not an attestation, or rewritten since: printed
+// to PDF, edited), or when its attestation was issued before PDFs were
+// sealed and can only be verified by its code; and the errors of Verify.
+func VerifyPDF(pdf []byte, keys KeyRing, revoked func(number string) (*dossier.Revocation, bool)) (Verification, error) {
+	payload, err := pades.SignedPayload(pdf)
+	if err != nil {
+		if _, serr := pades.Verify(pdf); errors.Is(serr, pades.ErrBadSignature) {
+			// Sealed, then changed where its signed data lies.
+			return Verification{Status: Tampered, Reason: "le fichier PDF a été modifié après avoir été signé par l'organisme."}, nil
+		}
+		return Verification{}, &dossier.Error{Code: dossier.ECorrupt, Err: err,
+			Message: "Ce PDF ne contient pas d'attestation signée lisible : il n'a pas été délivré ainsi par l'organisme, ou il a été modifié (réimprimé, édité). Vérifiez l'attestation avec le code de vérification imprimé dessus."}
+	}
+	v, err := Verify(payload, keys, revoked)
+	if err != nil || v.Attestation == nil {
+		return v, err
+	}
+	a := v.Attestation
+	if a.SealCertificate == "" {
+		return Verification{}, &dossier.Error{Code: dossier.ECorrupt,
+			Message: fmt.Sprintf("L'attestation n° %s a été délivrée avant que ses PDF soient scellés : ce fichier ne peut pas être vérifié en entier. Vérifiez-la avec son code de vérification, à l'adresse %s.", a.Number, a.VerifyURL)}
+	}
+	tampered := func(reason string) Verification {
+		return Verification{Status: Tampered, KeyID: v.KeyID, Reason: reason}
+	}
+	sig, err := pades.Verify(pdf)
+	switch {
+	case errors.Is(err, pades.ErrNotSigned):
+		return tampered("le PDF ne porte plus la signature électronique de l'organisme (il a été réenregistré ou modifié)."), nil
+	case err != nil:
+		return tampered("le fichier PDF a été modifié après avoir été signé par l'organisme."), nil
+	case pades.Fingerprint(sig.Certificate) != a.SealCertificate:
+		return tampered("le PDF est signé par un autre certificat que celui de l'organisme certificateur."), nil
+	}
+	v.Seal = &Seal{Signer: certificateName(sig.Certificate), Fingerprint: a.SealCertificate, SignedAt: sig.Time}
+	return v, nil
+}
+
+// certificateName is who a certificate names: its common name, and its
+// organization when it says more.
+func certificateName(c *x509.Certificate) string {
+	name := c.Subject.CommonName
+	for _, o := range c.Subject.Organization {
+		if o != "" && o != name {
+			if name == "" {
+				name = o
+			} else {
+				name += " (" + o + ")"
+			}
+		}
+	}
+	if name == "" {
+		name = c.Subject.String()
+	}
+	return name
+}
+
+// SealInfo is what the PDF signature of an attestation says of itself:
+// the certifier signs, at the place and time of issue.
+func SealInfo(a dossier.Attestation) pades.Info {
+	return pades.Info{
+		Name:     a.Certifier,
+		Reason:   "Attestation n° " + a.Number + " délivrée par l'organisme certificateur",
+		Location: a.Place,
+		Time:     a.IssuedAt,
+	}
 }

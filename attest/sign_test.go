@@ -94,12 +94,15 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 
 // TestSignGolden keeps a test vector for verifiers written elsewhere: the
 // envelope of a fixed attestation signed with the key of seed 0x01…01.
+// title.signed.json is the vector of the first release, whose attestations
+// named neither the mentions nor the seal: it must verify for ever
+// (TestGoldenEnvelopesVerify); title-2.signed.json is today's.
 func TestSignGolden(t *testing.T) {
 	env, err := attest.Sign(titleAttestation(t), fixedKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "title.signed.json")
+	golden := filepath.Join("testdata", "title-2.signed.json")
 	if *update {
 		if err := os.WriteFile(golden, append(env, '\n'), 0o644); err != nil {
 			t.Fatal(err)
@@ -111,6 +114,29 @@ func TestSignGolden(t *testing.T) {
 	}
 	if !bytes.Equal(append(env, '\n'), want) {
 		t.Errorf("envelope changed: the canonical form or the signature is no longer what verifiers expect\ngot  %s\nwant %s", env, want)
+	}
+}
+
+// TestGoldenEnvelopesVerify checks that every envelope ever issued as a
+// test vector still verifies, and still says what it said.
+func TestGoldenEnvelopesVerify(t *testing.T) {
+	ring := attest.NewKeyRing(fixedKey(1).Public().(ed25519.PublicKey))
+	for _, f := range []string{"title.signed.json", "title-2.signed.json"} {
+		env, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := attest.Verify(env, ring, nil)
+		if err != nil || v.Status != attest.Valid || v.Attestation.Number != "CAE-2026-000042" ||
+			v.Attestation.Candidate.Name != "Claire Marie Martin" || v.Attestation.Kind != dossier.KindTitle {
+			t.Errorf("%s: %+v, %v", f, v, err)
+		}
+		// One byte changed, in the name: not valid.
+		i := bytes.Index(env, []byte("Claire"))
+		env[i] ^= 0x01
+		if v, err := attest.Verify(env, ring, nil); err == nil && v.Status == attest.Valid {
+			t.Errorf("%s with one byte changed: valid", f)
+		}
 	}
 }
 
@@ -158,7 +184,7 @@ func TestVerifyTampered(t *testing.T) {
 	if v.Status != attest.Tampered || v.Attestation != nil {
 		t.Errorf("forged envelope: Status = %s, Attestation = %v; want tampered and none", v.Status, v.Attestation)
 	}
-	if !strings.Contains(v.Message(), "falsifiée") {
+	if !strings.Contains(v.Message(), "altérée") || v.Status.Label() != "altérée" {
 		t.Errorf("Message = %q", v.Message())
 	}
 }

@@ -74,7 +74,8 @@ type Holder struct {
 	// ID is the passage's idTechnique, 1–255 characters, stable from one
 	// file to the next: the CDC's processing report names passages by it,
 	// and sending the same ID again updates rather than duplicates. The
-	// attestation number.
+	// attestation's verification code, which a reissue keeps: one holder,
+	// one ID, however many times the title was reissued.
 	ID string
 	// AwardDate is the date of the award, YYYY-MM-DD: the start of the
 	// title's validity (dateDebutValidite). The title does not expire.
@@ -87,10 +88,15 @@ type Holder struct {
 	Candidate dossier.Candidate
 }
 
-// NewHolder makes the holder declared for an attestation of the title.
+// NewHolder makes the holder declared for a signed attestation of the
+// title. The identity declared is the attestation's, as signed: names and
+// birth date. c, the candidate's record, gives what the attestation does
+// not carry (sex, commune of birth, access route) and must agree with it.
+//
 // It returns a *dossier.Error with code dossier.EInvalid for any other kind
-// of attestation (a partial validation cannot be declared) or when the
-// attestation is not the candidate's.
+// of attestation (a partial validation cannot be declared), when the
+// attestation is not the candidate's, or when the record differs from the
+// attestation: the message lists each difference.
 func NewHolder(a dossier.Attestation, c dossier.Candidate) (Holder, error) {
 	if a.Kind != dossier.KindTitle {
 		return Holder{}, dossier.Errorf(dossier.EInvalid,
@@ -101,8 +107,53 @@ func NewHolder(a dossier.Attestation, c dossier.Candidate) (Holder, error) {
 		return Holder{}, dossier.Errorf(dossier.EInvalid,
 			"L'attestation %s est celle du candidat %s, pas de %s.", a.Number, a.Candidate.ID, c.ID)
 	}
-	return Holder{ID: a.Number, AwardDate: a.JuryDate, Candidate: c}, nil
+	if diffs := Differences(a.Candidate, c); len(diffs) > 0 {
+		return Holder{}, dossier.Errorf(dossier.EInvalid,
+			"L'identité du candidat %s diffère de celle de son attestation signée %s : %s. La déclaration reprend l'attestation : corrigez la fiche du candidat, ou faites délivrer une nouvelle attestation si c'est elle qui est fausse.",
+			c.ID, a.Number, strings.Join(diffs, " ; "))
+	}
+	declared := c
+	ac := a.Candidate
+	declared.BirthDate = ac.BirthDate
+	if len(ac.FirstNames) > 0 {
+		declared.FirstNames, declared.LastName, declared.BirthName = slices.Clone(ac.FirstNames), ac.LastName, ac.BirthName
+	}
+	id := a.Code
+	if id == "" {
+		id = a.Number
+	}
+	return Holder{ID: id, AwardDate: a.JuryDate, Candidate: declared}, nil
 }
+
+// Differences lists, in French, each identity field of a candidate's
+// record that differs from the signed attestation: first names, usage
+// name, birth name and birth date (or, for an attestation issued before
+// it signed the names one by one, the printed name). Spaces around and
+// between words do not count.
+func Differences(ac dossier.AttestedCandidate, c dossier.Candidate) []string {
+	var out []string
+	diff := func(what, signed, record string) {
+		if norm(signed) != norm(record) {
+			out = append(out, fmt.Sprintf("%s « %s » dans l'attestation, « %s » dans la fiche", what, norm(signed), norm(record)))
+		}
+	}
+	if len(ac.FirstNames) > 0 {
+		diff("prénoms", strings.Join(ac.FirstNames, " "), strings.Join(c.FirstNames, " "))
+		diff("nom d'usage", ac.LastName, c.LastName)
+		diff("nom de naissance", ac.BirthName, c.BirthName)
+	} else {
+		last := c.LastName
+		if norm(last) == "" {
+			last = c.BirthName
+		}
+		diff("nom et prénoms", ac.Name, strings.Join(append(slices.Clone(c.FirstNames), last), " "))
+	}
+	diff("date de naissance", ac.BirthDate, c.BirthDate)
+	return out
+}
+
+// norm is s without spaces around or between words.
+func norm(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Write writes f as a declaration file valid against the CDC schema
 // version 1.1.2. When f is not complete or not valid it writes nothing and
@@ -245,7 +296,7 @@ func Validate(f Flux) error {
 func checkHolder(h Holder) problems {
 	var p problems
 	c := h.Candidate
-	p.text("identifiant technique (numéro d'attestation)", h.ID, 1, 255)
+	p.text("identifiant technique (code de vérification de l'attestation)", h.ID, 1, 255)
 	award, err := time.Parse(time.DateOnly, h.AwardDate)
 	switch {
 	case h.AwardDate == "":

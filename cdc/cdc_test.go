@@ -249,7 +249,7 @@ func TestWriteInvalid(t *testing.T) {
 			"date de naissance « 1990-02-30 » invalide", "sexe « X » invalide (M ou F)",
 			"code INSEE de la commune de naissance « 6912 » invalide", "modalité d'accès « APPRENTISSAGE » inconnue"},
 		"- candidat 0051 :": {
-			"identifiant technique (numéro d'attestation) manquant", "date d'obtention « 30/06/2026 » invalide",
+			"identifiant technique (code de vérification de l'attestation) manquant", "date d'obtention « 30/06/2026 » invalide",
 			"nom de naissance manquant", "prénom manquant", "date de naissance manquante", "sexe manquant",
 			"code INSEE de la commune de naissance manquant"},
 		"- candidat 0052 (Claire Martin) :": {
@@ -289,16 +289,23 @@ func TestWriteInvalid(t *testing.T) {
 }
 
 func TestNewHolder(t *testing.T) {
-	a := dossier.Attestation{Number: "CAE-2026-000042", Kind: dossier.KindTitle, JuryDate: "2026-06-30",
-		Candidate: dossier.AttestedCandidate{ID: "0042"}}
+	a := dossier.Attestation{Number: "CAE-2026-000042", Code: "MPJTB9D5MPJTB9D5", Kind: dossier.KindTitle, JuryDate: "2026-06-30",
+		Candidate: dossier.AttestedCandidate{ID: "0042", Name: "Claire Martin", FirstNames: []string{"Claire"},
+			LastName: "Martin", BirthName: "Martin", BirthDate: "1990-04-12"}}
 	h, err := cdc.NewHolder(a, claire)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := holder("CAE-2026-000042", claire); !reflect.DeepEqual(h, want) {
+	// The verification code, which a reissue keeps, is the technical id.
+	if want := holder("MPJTB9D5MPJTB9D5", claire); !reflect.DeepEqual(h, want) {
 		t.Errorf("NewHolder = %+v, want %+v", h, want)
 	}
 	mustValidate(t, write(t, flux(h)))
+	reissued := a
+	reissued.Number, reissued.Supersedes = "CAE-2027-000003", a.Number
+	if h2, err := cdc.NewHolder(reissued, claire); err != nil || h2.ID != h.ID {
+		t.Errorf("reissue: %+v, %v; want the same id %s", h2, err, h.ID)
+	}
 
 	partial := a
 	partial.Kind = dossier.KindPartial
@@ -310,6 +317,42 @@ func TestNewHolder(t *testing.T) {
 	other.ID = "0043"
 	if _, err := cdc.NewHolder(a, other); dossier.ErrorCode(err) != dossier.EInvalid {
 		t.Errorf("other candidate: %v", err)
+	}
+
+	// The case: a candidates file that names someone else for
+	// Anne-Sophie Lefèvre-Dupont's title is refused, every difference
+	// listed.
+	anne := a
+	anne.Candidate = dossier.AttestedCandidate{ID: "0042", Name: "Anne-Sophie Lefèvre-Dupont", FirstNames: []string{"Anne-Sophie"},
+		LastName: "Lefèvre-Dupont", BirthName: "Lefèvre", BirthDate: "1988-09-03"}
+	durand := claire
+	durand.FirstNames, durand.LastName, durand.BirthName, durand.BirthDate = []string{"Paul"}, "Durand", "Durand", "1970-01-01"
+	_, err = cdc.NewHolder(anne, durand)
+	for _, want := range []string{
+		"prénoms « Anne-Sophie » dans l'attestation, « Paul » dans la fiche",
+		"nom d'usage « Lefèvre-Dupont » dans l'attestation, « Durand » dans la fiche",
+		"nom de naissance « Lefèvre » dans l'attestation, « Durand » dans la fiche",
+		"date de naissance « 1988-09-03 » dans l'attestation, « 1970-01-01 » dans la fiche",
+	} {
+		if dossier.ErrorCode(err) != dossier.EInvalid || !strings.Contains(dossier.ErrorMessage(err), want) {
+			t.Errorf("a record that differs: %v; want it to say %q", err, want)
+		}
+	}
+	// Spaces do not count; the declared identity is the attestation's.
+	spaced := claire
+	spaced.FirstNames, spaced.LastName = []string{" Claire "}, "Martin  "
+	if h, err := cdc.NewHolder(a, spaced); err != nil || h.Candidate.LastName != "Martin" || h.Candidate.FirstNames[0] != "Claire" {
+		t.Errorf("spaces: %+v, %v", h, err)
+	}
+	// An attestation issued before the names were signed one by one: its
+	// printed name and birth date are compared.
+	legacy := a
+	legacy.Candidate = dossier.AttestedCandidate{ID: "0042", Name: "Claire Martin", BirthDate: "1990-04-12"}
+	if _, err := cdc.NewHolder(legacy, claire); err != nil {
+		t.Errorf("legacy attestation, same identity: %v", err)
+	}
+	if _, err := cdc.NewHolder(legacy, durand); err == nil || !strings.Contains(dossier.ErrorMessage(err), "nom et prénoms « Claire Martin » dans l'attestation, « Paul Durand » dans la fiche") {
+		t.Errorf("legacy attestation, other identity: %v", err)
 	}
 }
 

@@ -13,7 +13,10 @@
 // Only holders of the full title are declared: the schema has no element
 // for blocs de compétences or partial validations, and a passage declares
 // the award of the whole certification. NewHolder refuses any other
-// attestation.
+// attestation. The identity declared is the signed attestation's, never a
+// candidates file's: a record that disagrees with it is refused, each
+// difference listed. Each holder's idTechnique is the attestation's
+// verification code, which a reissue keeps.
 //
 // Write never produces a file the schema would reject: it checks every
 // field first and, when something is missing or wrong, writes nothing and

@@ -30,7 +30,19 @@ import (
 //     modality's PassScore: it is non_acquis with the failing scores as
 //     reason, whatever the assessors said, and even before they said
 //     anything (no decision could change it). A score equal to PassScore
-//     passes. No questionnaire taken: no gate.
+//     passes. Nor can it be acquired while a questionnaire of the
+//     referentiel has no score: it stays sans_decision with a reason naming
+//     the missing scores (« score du questionnaire n°3 manquant », « scores
+//     des questionnaires n°3 et n°7 manquants »), unless
+//     the assessors found it non_acquis, which no score can change.
+//     Forgetting to import the scores never awards a title.
+//   - Evidence. Each competence result lists, as Alerts for the jury, the
+//     modalities of the referentiel that evaluate it and have no evidence:
+//     the questionnaire modality without any score (when it has no pass
+//     score: otherwise the missing scores are the reason), a written modality
+//     without a document in in.Documents, any other modality that no
+//     decision on the competence records in its Modalities. Alerts change
+//     no state.
 //   - Blocs. A bloc is validated when every one of its competences is
 //     acquired; there is no partial bloc. With ref.Rules.BlocsCarryOver, a
 //     bloc listed in in.Prior stays validated (CarriedOver, with its Date and
@@ -47,9 +59,12 @@ import (
 //
 // Decide returns a *dossier.Error with code dossier.EInvalid, in French and
 // naming every bad entry, when the input holds a decision on an unknown
-// competence or with an unknown verdict, a score outside 0–100, a score for
-// an unknown questionnaire or twice for the same one, or an unknown prior
-// bloc; and when the referentiel's rules cannot be applied (no
+// competence, with an unknown verdict, without an assessor or resting on a
+// modality that does not evaluate its competence, a score outside 0–100, a
+// score for an unknown questionnaire or twice for the same one, an unknown
+// prior bloc or one without a date, or a document for a modality that is
+// not written or twice for one; and when the referentiel's rules cannot be
+// applied (no
 // TitleNeedsAllBlocs, an unknown questionnaire modality, a bloc naming an
 // unknown competence or none).
 func Decide(ref *dossier.Referentiel, in dossier.JuryInput) (dossier.Result, error) {
@@ -66,8 +81,10 @@ func Decide(ref *dossier.Referentiel, in dossier.JuryInput) (dossier.Result, err
 	prior := map[string]dossier.PriorBloc{}
 	if ref.Rules.BlocsCarryOver {
 		for _, p := range in.Prior {
+			// The earliest validation counts; every one is dated
+			// (checkInput), and on equal dates the first in the input.
 			if q, ok := prior[p.Bloc]; !ok || p.Date.Before(q.Date) {
-				prior[p.Bloc] = p // the earliest validation counts
+				prior[p.Bloc] = p
 			}
 		}
 	}
@@ -81,12 +98,15 @@ func Decide(ref *dossier.Referentiel, in dossier.JuryInput) (dossier.Result, err
 	}
 
 	failing := gate.failing(in.Scores)
+	missing := gate.missing(ref, in.Scores)
 	byCompetence := latestByAssessor(in.Decisions)
+	ev := newEvidence(ref, gate, in)
 
 	res := dossier.Result{Candidate: in.Candidate}
 	state := map[string]dossier.CompetenceState{}
 	for _, c := range ref.Competences {
-		cr := competenceResult(c, byCompetence[c.Code], gate.applies(c), failing)
+		cr := competenceResult(c, byCompetence[c.Code], gate.applies(c), failing, missing)
+		cr.Alerts = ev.alerts(c, byCompetence[c.Code])
 		if p, ok := carriedBy[c.Code]; ok {
 			cr = dossier.CompetenceResult{Competence: c.Code,
 				State: dossier.CompetenceAcquired, Reason: carriedReason(p)}
@@ -132,26 +152,31 @@ func Decide(ref *dossier.Referentiel, in dossier.JuryInput) (dossier.Result, err
 
 // competenceResult applies the questionnaire gate and the assessors'
 // latest verdicts to one competence.
-func competenceResult(c dossier.Competence, latest []dossier.Decision, gated bool, failing []string) dossier.CompetenceResult {
+func competenceResult(c dossier.Competence, latest []dossier.Decision, gated bool, failing, missing []string) dossier.CompetenceResult {
 	cr := dossier.CompetenceResult{Competence: c.Code}
 	if gated && len(failing) > 0 {
 		cr.State, cr.Reason = dossier.CompetenceNotAcquired, strings.Join(failing, " ; ")
 		return cr
 	}
-	if len(latest) == 0 {
+	switch {
+	case len(latest) == 0:
 		cr.State, cr.Reason = dossier.CompetenceUndecided, "aucune décision d'évaluateur"
-		return cr
-	}
-	for _, d := range latest[1:] {
-		if d.Verdict != latest[0].Verdict {
-			cr.State, cr.Reason = dossier.CompetenceUndecided, disagreement(latest)
-			return cr
-		}
-	}
-	if latest[0].Verdict == dossier.Acquis {
-		cr.State = dossier.CompetenceAcquired
-	} else {
+	case !slices.ContainsFunc(latest[1:], func(d dossier.Decision) bool { return d.Verdict != latest[0].Verdict }):
 		cr.State = dossier.CompetenceNotAcquired
+		if latest[0].Verdict == dossier.Acquis {
+			cr.State = dossier.CompetenceAcquired
+		}
+	default:
+		cr.State, cr.Reason = dossier.CompetenceUndecided, disagreement(latest)
+	}
+	// A missing score could still fail: the competence cannot be
+	// acquired yet. A competence found non acquis stays so.
+	if gated && len(missing) > 0 && cr.State != dossier.CompetenceNotAcquired {
+		reasons := append([]string{}, missing...)
+		if cr.Reason != "" {
+			reasons = append([]string{cr.Reason}, reasons...)
+		}
+		cr.State, cr.Reason = dossier.CompetenceUndecided, strings.Join(reasons, " ; ")
 	}
 	return cr
 }
@@ -180,11 +205,7 @@ func latestByAssessor(ds []dossier.Decision) map[string][]dossier.Decision {
 func disagreement(latest []dossier.Decision) string {
 	var parts []string
 	for _, d := range latest {
-		who := d.Assessor
-		if who == "" {
-			who = "évaluateur sans nom"
-		}
-		parts = append(parts, who+" : "+verdictLabel(d.Verdict))
+		parts = append(parts, d.Assessor+" : "+verdictLabel(d.Verdict))
 	}
 	return "avis divergents (" + strings.Join(parts, ", ") + ") : le jury doit trancher"
 }
@@ -276,6 +297,71 @@ func (g gate) failing(scores []dossier.QuestionnaireScore) []string {
 	return out
 }
 
+// missing returns a reason for each questionnaire of ref without a score,
+// in questionnaire order.
+func (g gate) missing(ref *dossier.Referentiel, scores []dossier.QuestionnaireScore) []string {
+	if g.passScore <= 0 {
+		return nil
+	}
+	var ids []string
+	for _, q := range ref.Questionnaires {
+		if !slices.ContainsFunc(scores, func(s dossier.QuestionnaireScore) bool { return s.Questionnaire == q.ID }) {
+			ids = append(ids, fmt.Sprintf("n°%d", q.ID))
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		return []string{"score du questionnaire " + ids[0] + " manquant"}
+	}
+	return []string{"scores des questionnaires " + strings.Join(ids[:len(ids)-1], ", ") + " et " + ids[len(ids)-1] + " manquants"}
+}
+
+// modalityEvidence is what the input shows of each modality.
+type modalityEvidence struct {
+	ref           *dossier.Referentiel
+	questionnaire string          // the questionnaire modality
+	scored        bool            // some questionnaire score exists
+	gated         bool            // the questionnaire modality has a pass score
+	documents     map[string]bool // written modalities with a document
+}
+
+func newEvidence(ref *dossier.Referentiel, g gate, in dossier.JuryInput) modalityEvidence {
+	ev := modalityEvidence{ref: ref, questionnaire: ref.Rules.QuestionnaireModality,
+		scored: len(in.Scores) > 0, gated: g.passScore > 0, documents: map[string]bool{}}
+	for _, d := range in.Documents {
+		ev.documents[d.Modality] = true
+	}
+	return ev
+}
+
+// alerts names each modality evaluating c that has no evidence.
+func (ev modalityEvidence) alerts(c dossier.Competence, latest []dossier.Decision) []string {
+	var out []string
+	for _, m := range c.Modalities {
+		var none string
+		mod, _ := ev.ref.Modality(m)
+		switch {
+		case m == ev.questionnaire:
+			// A gated competence already says which scores are missing.
+			if !ev.scored && !ev.gated {
+				none = "aucun score de questionnaire"
+			}
+		case mod != nil && mod.Written:
+			if !ev.documents[m] {
+				none = "aucun document déposé"
+			}
+		case !slices.ContainsFunc(latest, func(d dossier.Decision) bool { return slices.Contains(d.Modalities, m) }):
+			none = "aucune décision ne s'y appuie"
+		}
+		if none != "" {
+			out = append(out, "modalité "+m+" sans élément : "+none)
+		}
+	}
+	return out
+}
+
 // percent writes a score the French way with at most two decimals,
 // truncated, never rounded: 59.9 is "59,9" and 59.999 is "59,99", so a
 // failing score never reads as the pass score. It truncates the shortest
@@ -294,12 +380,31 @@ func percent(v float64) string {
 func checkInput(ref *dossier.Referentiel, in dossier.JuryInput) error {
 	var problems []string
 	for _, d := range in.Decisions {
-		if _, ok := ref.Competence(d.Competence); !ok {
+		c, known := ref.Competence(d.Competence)
+		if !known {
 			problems = append(problems, fmt.Sprintf("décision pour une compétence inconnue : %q", d.Competence))
 		}
 		if d.Verdict != dossier.Acquis && d.Verdict != dossier.NonAcquis {
 			problems = append(problems, fmt.Sprintf("verdict inconnu %q pour %s (attendu : %s ou %s)",
 				d.Verdict, d.Competence, dossier.Acquis, dossier.NonAcquis))
+		}
+		if strings.TrimSpace(d.Assessor) == "" {
+			problems = append(problems, fmt.Sprintf("décision sur %s sans évaluateur : chaque décision porte le nom de l'évaluateur qui l'a prise", d.Competence))
+		}
+		for _, m := range d.Modalities {
+			if known && !slices.Contains(c.Modalities, m) {
+				problems = append(problems, fmt.Sprintf("décision sur %s appuyée sur %q, modalité qui n'évalue pas %s (%s)",
+					d.Competence, m, d.Competence, strings.Join(c.Modalities, ", ")))
+			}
+		}
+	}
+	docs := map[string]int{}
+	for _, d := range in.Documents {
+		if m, ok := ref.Modality(d.Modality); !ok || !m.Written {
+			problems = append(problems, fmt.Sprintf("document pour %q, qui n'est pas une épreuve écrite du référentiel", d.Modality))
+		}
+		if docs[d.Modality]++; docs[d.Modality] == 2 {
+			problems = append(problems, fmt.Sprintf("plusieurs documents pour %s : ne gardez que la version sur laquelle portent les décisions", d.Modality))
 		}
 	}
 	seen := map[int]int{}
@@ -318,6 +423,9 @@ func checkInput(ref *dossier.Referentiel, in dossier.JuryInput) error {
 	for _, p := range in.Prior {
 		if _, ok := ref.Bloc(p.Bloc); !ok {
 			problems = append(problems, fmt.Sprintf("bloc validé antérieurement inconnu : %q", p.Bloc))
+		}
+		if p.Date.IsZero() {
+			problems = append(problems, fmt.Sprintf("bloc %s validé antérieurement sans date : indiquez la date de sa validation", p.Bloc))
 		}
 	}
 	if len(problems) == 0 {

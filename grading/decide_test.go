@@ -59,7 +59,29 @@ var (
 	gated  = []string{"C13", "C14", "C15", "C16", "C17", "C18", "C6", "C8", "C9"}
 	jury   = time.Date(2026, 6, 30, 14, 0, 0, 0, time.UTC)
 	before = time.Date(2025, 6, 12, 0, 0, 0, 0, time.UTC)
+	// passed is a score over the bar on each of the twelve questionnaires.
+	passed = scores(75, 12)
 )
+
+// scores gives each questionnaire 1 to n the same score.
+func scores(score float64, n int) []dossier.QuestionnaireScore {
+	var out []dossier.QuestionnaireScore
+	for i := 1; i <= n; i++ {
+		out = append(out, dossier.QuestionnaireScore{Questionnaire: i, Score: score})
+	}
+	return out
+}
+
+// with replaces or adds the score of questionnaire q.
+func with(s []dossier.QuestionnaireScore, q int, score float64) []dossier.QuestionnaireScore {
+	var out []dossier.QuestionnaireScore
+	for _, x := range s {
+		if x.Questionnaire != q {
+			out = append(out, x)
+		}
+	}
+	return append(out, dossier.QuestionnaireScore{Questionnaire: q, Score: score})
+}
 
 func decisions(v dossier.Verdict, codes ...[]string) []dossier.Decision {
 	var out []dossier.Decision
@@ -114,6 +136,7 @@ func TestDecide(t *testing.T) {
 	acq, non := dossier.Acquis, dossier.NonAcquis
 	all := [][]string{b1, b2, b3}
 	e2fail59 := "questionnaire n°4 à 59,9 % (< 60 %)"
+	missingAll := "scores des questionnaires n°1, n°2, n°3, n°4, n°5, n°6, n°7, n°8, n°9, n°10, n°11 et n°12 manquants"
 
 	tests := []struct {
 		scenario    string
@@ -126,8 +149,8 @@ func TestDecide(t *testing.T) {
 		competences map[string]competenceWant // checked competences only
 	}{
 		{
-			scenario:  "every competence acquired: the title",
-			in:        dossier.JuryInput{Decisions: decisions(acq, all...)},
+			scenario:  "every competence acquired, every questionnaire passed: the title",
+			in:        dossier.JuryInput{Decisions: decisions(acq, all...), Scores: passed},
 			outcome:   dossier.OutcomeTitle,
 			validated: []string{"B1", "B2", "B3"},
 			competences: map[string]competenceWant{
@@ -144,7 +167,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			scenario:  "one bloc validated: partial validation",
-			in:        dossier.JuryInput{Decisions: concat(decisions(acq, b1, b3), decisions(non, b2))},
+			in:        dossier.JuryInput{Decisions: concat(decisions(acq, b1, b3), decisions(non, b2)), Scores: passed},
 			outcome:   dossier.OutcomePartial,
 			validated: []string{"B1", "B3"},
 			missing:   map[string][]string{"B2": b2},
@@ -152,7 +175,7 @@ func TestDecide(t *testing.T) {
 		{
 			scenario: "one competence short: no partial bloc",
 			in: dossier.JuryInput{Decisions: concat(
-				decisions(acq, b1, b3, without(b2, "C7")), decisions(non, []string{"C7"}))},
+				decisions(acq, b1, b3, without(b2, "C7")), decisions(non, []string{"C7"})), Scores: passed},
 			outcome:   dossier.OutcomePartial,
 			validated: []string{"B1", "B3"},
 			missing:   map[string][]string{"B2": {"C7"}},
@@ -190,6 +213,7 @@ func TestDecide(t *testing.T) {
 			scenario: "carried-over bloc plus today's bloc, one bloc lost: partial",
 			in: dossier.JuryInput{
 				Decisions: concat(decisions(acq, b2), decisions(non, b3)),
+				Scores:    passed,
 				Prior:     []dossier.PriorBloc{{Bloc: "B1", Date: before}},
 			},
 			outcome:   dossier.OutcomePartial,
@@ -214,6 +238,7 @@ func TestDecide(t *testing.T) {
 			scenario: "the earliest of two prior validations of a bloc counts",
 			in: dossier.JuryInput{
 				Decisions: decisions(acq, b2, b3),
+				Scores:    passed,
 				Prior: []dossier.PriorBloc{
 					{Bloc: "B1", Date: before.AddDate(1, 0, 0), Session: "later"},
 					{Bloc: "B1", Date: before, Session: "first"}},
@@ -228,6 +253,7 @@ func TestDecide(t *testing.T) {
 			scenario: "carried-over bloc but today's bloc undecided: incomplete",
 			in: dossier.JuryInput{
 				Decisions: decisions(acq, b2),
+				Scores:    passed,
 				Prior:     []dossier.PriorBloc{{Bloc: "B1", Date: before}},
 			},
 			outcome:   dossier.OutcomeIncomplete,
@@ -242,6 +268,7 @@ func TestDecide(t *testing.T) {
 			ref:      noCarry,
 			in: dossier.JuryInput{
 				Decisions: decisions(acq, b2, b3),
+				Scores:    passed,
 				Prior:     []dossier.PriorBloc{{Bloc: "B1", Date: before}},
 			},
 			outcome:   dossier.OutcomeIncomplete,
@@ -271,15 +298,64 @@ func TestDecide(t *testing.T) {
 			scenario: "E2 at exactly 60 %: passes",
 			in: dossier.JuryInput{
 				Decisions: decisions(acq, all...),
-				Scores:    []dossier.QuestionnaireScore{{Questionnaire: 4, Score: 60}, {Questionnaire: 12, Score: 100}},
+				Scores:    with(with(passed, 4, 60), 12, 100),
 			},
 			outcome:   dossier.OutcomeTitle,
 			validated: []string{"B1", "B2", "B3"},
 		},
 		{
-			scenario: "E2 with no questionnaire taken: no gate",
-			in:       dossier.JuryInput{Decisions: decisions(acq, all...)},
-			outcome:  dossier.OutcomeTitle, validated: []string{"B1", "B2", "B3"},
+			scenario:  "E2 scores never imported: gated competences undecided, no title",
+			in:        dossier.JuryInput{Decisions: decisions(acq, all...)},
+			outcome:   dossier.OutcomeIncomplete,
+			validated: []string{"B3"},
+			missing: map[string][]string{
+				"B1": {"C13", "C14", "C15", "C16", "C17", "C18"},
+				"B2": {"C6", "C8", "C9"}},
+			competences: map[string]competenceWant{
+				"C13": {dossier.CompetenceUndecided, missingAll},
+				"C1":  {state: dossier.CompetenceAcquired}},
+		},
+		{
+			scenario:  "one E2 score missing: gated competences undecided, naming it",
+			in:        dossier.JuryInput{Decisions: decisions(acq, all...), Scores: scores(80, 11)},
+			outcome:   dossier.OutcomeIncomplete,
+			validated: []string{"B3"},
+			competences: map[string]competenceWant{
+				"C6":  {dossier.CompetenceUndecided, "score du questionnaire n°12 manquant"},
+				"C18": {dossier.CompetenceUndecided, "score du questionnaire n°12 manquant"}},
+		},
+		{
+			scenario:  "E2 score missing, competence found not acquired: stays not acquired",
+			in:        dossier.JuryInput{Decisions: concat(decisions(acq, b1, b3, without(b2, "C6")), decisions(non, []string{"C6"})), Scores: scores(80, 11)},
+			outcome:   dossier.OutcomeIncomplete,
+			validated: []string{"B3"},
+			competences: map[string]competenceWant{
+				"C6": {state: dossier.CompetenceNotAcquired},
+				"C9": {dossier.CompetenceUndecided, "score du questionnaire n°12 manquant"}},
+		},
+		{
+			scenario:  "two E2 scores missing",
+			in:        dossier.JuryInput{Decisions: decisions(acq, all...), Scores: scores(80, 10)},
+			outcome:   dossier.OutcomeIncomplete,
+			validated: []string{"B3"},
+			competences: map[string]competenceWant{
+				"C6": {dossier.CompetenceUndecided, "scores des questionnaires n°11 et n°12 manquants"}},
+		},
+		{
+			scenario:  "E2 score missing, no decision yet: both reasons",
+			in:        dossier.JuryInput{Decisions: decisions(acq, without(b1, "C15"), b2, b3), Scores: scores(80, 11)},
+			outcome:   dossier.OutcomeIncomplete,
+			validated: []string{"B3"},
+			competences: map[string]competenceWant{
+				"C15": {dossier.CompetenceUndecided, "aucune décision d'évaluateur ; score du questionnaire n°12 manquant"}},
+		},
+		{
+			scenario:  "E2 failed and another missing: not acquired, the failure is what counts",
+			in:        dossier.JuryInput{Decisions: decisions(acq, all...), Scores: with(scores(80, 11), 4, 59.9)},
+			outcome:   dossier.OutcomePartial,
+			validated: []string{"B3"},
+			competences: map[string]competenceWant{
+				"C6": {dossier.CompetenceNotAcquired, e2fail59}},
 		},
 		{
 			scenario: "E2 failures are all named, in questionnaire order, never rounded up",
@@ -311,7 +387,7 @@ func TestDecide(t *testing.T) {
 			scenario: "E2 passed but gated competence undecided: incomplete",
 			in: dossier.JuryInput{
 				Decisions: decisions(acq, without(b1, "C15"), b2, b3),
-				Scores:    []dossier.QuestionnaireScore{{Questionnaire: 4, Score: 75}},
+				Scores:    passed,
 			},
 			outcome:   dossier.OutcomeIncomplete,
 			validated: []string{"B2", "B3"},
@@ -321,7 +397,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			scenario: "a competence with no decision: incomplete, not non acquis",
-			in:       dossier.JuryInput{Decisions: decisions(acq, b1, b2, without(b3, "C11"))},
+			in:       dossier.JuryInput{Decisions: decisions(acq, b1, b2, without(b3, "C11")), Scores: passed},
 			outcome:  dossier.OutcomeIncomplete, validated: []string{"B1", "B2"},
 			missing: map[string][]string{"B3": {"C11"}},
 			competences: map[string]competenceWant{
@@ -336,7 +412,7 @@ func TestDecide(t *testing.T) {
 		{
 			scenario: "undecided competence in a bloc already lost: still incomplete",
 			in: dossier.JuryInput{Decisions: concat(
-				decisions(acq, b1, b3), decisions(non, []string{"C5"}), decisions(acq, []string{"C6", "C7", "C8"}))},
+				decisions(acq, b1, b3), decisions(non, []string{"C5"}), decisions(acq, []string{"C6", "C7", "C8"})), Scores: passed},
 			outcome:   dossier.OutcomeIncomplete,
 			validated: []string{"B1", "B3"},
 			missing:   map[string][]string{"B2": {"C5", "C9"}},
@@ -344,7 +420,7 @@ func TestDecide(t *testing.T) {
 		{
 			scenario: "assessors disagree: undecided until the jury settles it",
 			in: dossier.JuryInput{Decisions: concat(decisions(acq, all...),
-				[]dossier.Decision{at("C7", non, "martin", jury.Add(-time.Hour))})},
+				[]dossier.Decision{at("C7", non, "martin", jury.Add(-time.Hour))}), Scores: passed},
 			outcome:   dossier.OutcomeIncomplete,
 			validated: []string{"B1", "B3"},
 			missing:   map[string][]string{"B2": {"C7"}},
@@ -357,14 +433,14 @@ func TestDecide(t *testing.T) {
 			in: dossier.JuryInput{Decisions: concat(decisions(acq, all...), []dossier.Decision{
 				at("C7", acq, "martin", jury.Add(time.Hour)),
 				at("C7", non, "martin", jury.Add(-time.Hour)),
-			})},
+			}), Scores: passed},
 			outcome:   dossier.OutcomeTitle,
 			validated: []string{"B1", "B2", "B3"},
 		},
 		{
 			scenario: "assessors agree: acquired",
 			in: dossier.JuryInput{Decisions: concat(decisions(acq, all...),
-				[]dossier.Decision{at("C7", acq, "martin", jury)})},
+				[]dossier.Decision{at("C7", acq, "martin", jury)}), Scores: passed},
 			outcome:   dossier.OutcomeTitle,
 			validated: []string{"B1", "B2", "B3"},
 		},
@@ -373,7 +449,7 @@ func TestDecide(t *testing.T) {
 			in: dossier.JuryInput{Decisions: concat(
 				[]dossier.Decision{at("C1", non, "dupont", jury.Add(2*time.Hour))},
 				decisions(acq, all...),
-				[]dossier.Decision{at("C2", non, "dupont", jury.Add(-time.Hour))})},
+				[]dossier.Decision{at("C2", non, "dupont", jury.Add(-time.Hour))}), Scores: passed},
 			outcome:   dossier.OutcomePartial,
 			validated: []string{"B2", "B3"},
 			missing:   map[string][]string{"B1": {"C1"}},
@@ -383,7 +459,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			scenario: "same assessor, same date: the later in the input wins",
-			in:       dossier.JuryInput{Decisions: concat(decisions(non, all...), decisions(acq, all...))},
+			in:       dossier.JuryInput{Decisions: concat(decisions(non, all...), decisions(acq, all...)), Scores: passed},
 			outcome:  dossier.OutcomeTitle, validated: []string{"B1", "B2", "B3"},
 		},
 		{
@@ -523,6 +599,34 @@ func TestDecideErrors(t *testing.T) {
 			want:     []string{`bloc validé antérieurement inconnu : "B9"`},
 		},
 		{
+			scenario: "decision without an assessor",
+			in:       dossier.JuryInput{Decisions: []dossier.Decision{at("C3", dossier.Acquis, "", jury), at("C4", dossier.Acquis, "  ", jury)}},
+			want:     []string{"décision sur C3 sans évaluateur", "décision sur C4 sans évaluateur"},
+		},
+		{
+			scenario: "prior bloc without a date",
+			in:       dossier.JuryInput{Prior: []dossier.PriorBloc{{Bloc: "B1", Session: "2025-06-paris"}}},
+			want:     []string{"bloc B1 validé antérieurement sans date"},
+		},
+		{
+			scenario: "prior bloc without a date, even without carry-over",
+			ref:      func(r *dossier.Referentiel) { r.Rules.BlocsCarryOver = false },
+			in:       dossier.JuryInput{Prior: []dossier.PriorBloc{{Bloc: "B1"}}},
+			want:     []string{"bloc B1 validé antérieurement sans date"},
+		},
+		{
+			scenario: "decision resting on a modality that does not evaluate the competence",
+			in: dossier.JuryInput{Decisions: []dossier.Decision{{Competence: "C1", Verdict: dossier.Acquis,
+				Assessor: "dupont", Date: jury, Modalities: []string{"E5", "E3"}}}},
+			want: []string{`décision sur C1 appuyée sur "E3", modalité qui n'évalue pas C1 (E5)`},
+		},
+		{
+			scenario: "document for a modality that is not written, and two for one",
+			in: dossier.JuryInput{Documents: []dossier.SubmittedDocument{
+				{Modality: "E4", ReceivedAt: jury}, {Modality: "E5", ReceivedAt: jury}, {Modality: "E5", ReceivedAt: jury}}},
+			want: []string{`document pour "E4"`, "plusieurs documents pour E5"},
+		},
+		{
 			scenario: "unknown prior bloc even without carry-over",
 			ref:      func(r *dossier.Referentiel) { r.Rules.BlocsCarryOver = false },
 			in:       dossier.JuryInput{Prior: []dossier.PriorBloc{{Bloc: "B9", Date: before}}},
@@ -588,6 +692,79 @@ func TestDecideErrors(t *testing.T) {
 	}
 }
 
+// TestDecideAlerts checks that each modality without evidence is flagged
+// to the jury, and that alerts change no state.
+func TestDecideAlerts(t *testing.T) {
+	ref := testReferentiel()
+	ds := decisions(dossier.Acquis, b1, b2, b3)
+	for i := range ds {
+		switch ds[i].Competence {
+		case "C7":
+			ds[i].Modalities = []string{"E4", "E3"}
+		case "C2":
+			ds[i].Modalities = []string{"E4"}
+		}
+	}
+	tests := []struct {
+		scenario string
+		in       dossier.JuryInput
+		want     map[string][]string // competence → alerts
+	}{
+		{
+			scenario: "no score, no document, modalities recorded on two decisions",
+			in:       dossier.JuryInput{Decisions: ds},
+			want: map[string][]string{
+				"C1": {"modalité E5 sans élément : aucun document déposé"},
+				"C2": {"modalité E5 sans élément : aucun document déposé"},
+				"C7": nil,
+				"C6": {"modalité E4 sans élément : aucune décision ne s'y appuie"},
+			},
+		},
+		{
+			scenario: "the E5 document and the scores are there",
+			in: dossier.JuryInput{Decisions: ds, Scores: passed,
+				Documents: []dossier.SubmittedDocument{{Modality: "E5", ReceivedAt: before}}},
+			want: map[string][]string{
+				"C1": nil,
+				"C2": nil,
+				"C3": {"modalité E4 sans élément : aucune décision ne s'y appuie"},
+				"C6": {"modalité E4 sans élément : aucune décision ne s'y appuie"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			res, err := grading.Decide(ref, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Competences {
+				want, ok := tt.want[c.Competence]
+				if !ok {
+					continue
+				}
+				if !reflect.DeepEqual(c.Alerts, want) {
+					t.Errorf("%s alerts = %q, want %q", c.Competence, c.Alerts, want)
+				}
+			}
+		})
+	}
+	// Alerts change nothing: with every score and every verdict acquis,
+	// the title whatever the evidence.
+	res, err := grading.Decide(ref, dossier.JuryInput{Decisions: ds, Scores: passed})
+	if err != nil || res.Outcome != dossier.OutcomeTitle {
+		t.Errorf("Decide = %s, %v; want the title", res.Outcome, err)
+	}
+	// A carried-over bloc needs no evidence.
+	res, err = grading.Decide(ref, dossier.JuryInput{Prior: []dossier.PriorBloc{{Bloc: "B1", Date: before}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Competences[0].Alerts; a != nil {
+		t.Errorf("carried-over C1 alerts = %q, want none", a)
+	}
+}
+
 // TestDecideIsPure checks that Decide neither keeps nor changes its input.
 func TestDecideIsPure(t *testing.T) {
 	ref := testReferentiel()
@@ -634,21 +811,28 @@ func TestDecideRealReferentiel(t *testing.T) {
 	for _, c := range ref.Competences {
 		ds = append(ds, at(c.Code, dossier.Acquis, "dupont", jury))
 	}
-	res, err := grading.Decide(&ref, dossier.JuryInput{Decisions: ds,
-		Scores: []dossier.QuestionnaireScore{{Questionnaire: 1, Score: 60}}})
+	res, err := grading.Decide(&ref, dossier.JuryInput{Decisions: ds, Scores: with(passed, 1, 60)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Outcome != dossier.OutcomeTitle {
 		t.Errorf("Outcome = %s, want %s", res.Outcome, dossier.OutcomeTitle)
 	}
-	res, err = grading.Decide(&ref, dossier.JuryInput{Decisions: ds,
-		Scores: []dossier.QuestionnaireScore{{Questionnaire: 1, Score: 59.9}}})
+	res, err = grading.Decide(&ref, dossier.JuryInput{Decisions: ds, Scores: with(passed, 1, 59.9)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ref.Rules.QuestionnaireModality != "" && res.Outcome == dossier.OutcomeTitle {
 		t.Errorf("a questionnaire at 59.9 %% still gives the title")
+	}
+	// The reproduction of the issue: every competence acquired and no E2
+	// score at all never gives the title.
+	res, err = grading.Decide(&ref, dossier.JuryInput{Decisions: ds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Rules.QuestionnaireModality != "" && res.Outcome != dossier.OutcomeIncomplete {
+		t.Errorf("no E2 score: Outcome = %s, want %s", res.Outcome, dossier.OutcomeIncomplete)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dossier-cert/dossier"
 )
@@ -361,6 +362,22 @@ func validate(r *dossier.Referentiel) error {
 	}
 	if q := r.Rules.QuestionnaireModality; q != "" && !mods[q] {
 		bad("rules: unknown questionnaire modality %q", q)
+	}
+	// The certification's mentions may be empty (unknown: attestations
+	// are refused), never malformed.
+	cert := r.Certification
+	if cert.Level != "" && !regexp.MustCompile(`^[1-8]$`).MatchString(cert.Level) {
+		bad("certification: level %q outside the national levels 1 to 8", cert.Level)
+	}
+	for _, n := range cert.NSF {
+		if !regexp.MustCompile(`^\d{3}[a-z]?$`).MatchString(n) {
+			bad("certification: NSF code %q is not 3 digits and an optional letter (313, 313m)", n)
+		}
+	}
+	if d := cert.RNCPDecisionDate; d != "" {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			bad("certification: rncp_decision_date %q is not a date (YYYY-MM-DD)", d)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))

@@ -95,7 +95,8 @@ func TestAccess(t *testing.T) {
 		{"admin reads assessors", admin, "GET", c1 + "/assessors", nil, "", 200},
 		{"admin lists candidates", admin, "GET", s1 + "/candidates", nil, "", 200},
 		{"admin confined to s2 reads s1", e.token(httpapi.RoleAdmin, "s2", "root"), "GET", c1doc, nil, "", 404},
-		{"admin generates attestations", admin, "POST", s1 + "/attestations", nil, "", 202},
+		{"admin generates attestations before the jury", admin, "POST", s1 + "/attestations", nil, "", 409},
+		{"admin generates attestations after the jury", admin, "POST", "/api/v1/sessions/s2/attestations", nil, "", 202},
 		{"admin generates attestations of an unknown session", admin, "POST", "/api/v1/sessions/s9/attestations", nil, "", 404},
 
 		// Tokens.
@@ -114,7 +115,7 @@ func TestAccess(t *testing.T) {
 			}
 			if tc.status >= 400 {
 				wantError(t, r, tc.status, map[int]string{400: dossier.EInvalid, 401: dossier.EUnauthorized,
-					403: dossier.EForbidden, 404: dossier.ENotFound}[tc.status])
+					403: dossier.EForbidden, 404: dossier.ENotFound, 409: dossier.EConflict}[tc.status])
 			}
 			if tc.status == 401 && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("401 without WWW-Authenticate: %v", r.header)
@@ -138,7 +139,7 @@ func TestAccess(t *testing.T) {
 	if e.record(dossier.DecisionsKey("s1", "c1"), &sheet) {
 		t.Errorf("decisions written: %+v", sheet)
 	}
-	if calls := e.queue.attestationCalls(); !slices.Equal(calls, []string{"s1"}) {
+	if calls := e.queue.attestationCalls(); !slices.Equal(calls, []string{"s2"}) {
 		t.Errorf("attestation runs %q, want only the admin's", calls)
 	}
 	if calls := e.queue.documentCalls(); len(calls) != 2 {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,14 +50,14 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c *Claims)
 }
 
 // getAttestationRun is GET /api/v1/sessions/{session}/attestations/run:
-// how the session's last attestation run went (the workers' record), 404
-// before the first.
+// how the session's last attestation run went (the workers'
+// dossier.AttestationRun), 404 before the first.
 func (s *Server) getAttestationRun(w http.ResponseWriter, r *http.Request, _ *Claims) error {
 	session := r.PathValue("session")
 	if _, err := s.session(r.Context(), session); err != nil {
 		return err
 	}
-	var run json.RawMessage
+	var run dossier.AttestationRun
 	ok, err := s.getRecord(r.Context(), dossier.AttestationRunKey(session), &run)
 	if err != nil {
 		return unavailable(err)

@@ -401,10 +401,29 @@ func TestCDCExport(t *testing.T) {
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	for _, want := range []string{"CAE-2026-000001", "EMET0001", "RNCP99999", "75056"} {
+	// The holder's technical id is the verification code, which a
+	// reissue keeps.
+	for _, want := range []string{"<cpf:idTechnique>" + a.Code + "</cpf:idTechnique>", "EMET0001", "RNCP99999", "75056"} {
 		if !bytes.Contains(r.body, []byte(want)) {
 			t.Errorf("XML lacks %s", want)
 		}
+	}
+
+	// A candidate record that no longer matches the signed attestation:
+	// refused, the difference said.
+	if _, err := dossier.Modify(context.Background(), e.records, dossier.CandidateKey("s1", "c1"), func(c *dossier.Candidate) error {
+		c.BirthDate = "1995-04-03"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, e.do(request{method: "GET", path: path, token: e.admin()}), 400, dossier.EInvalid,
+		"date de naissance « 1995-04-02 » dans l'attestation, « 1995-04-03 » dans la fiche")
+	if _, err := dossier.Modify(context.Background(), e.records, dossier.CandidateKey("s1", "c1"), func(c *dossier.Candidate) error {
+		c.BirthDate = "1995-04-02"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	// A forged attestation is not declared.

@@ -14,12 +14,21 @@ import (
 
 func TestIssueAttestations(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(request{method: "POST", path: "/api/v1/sessions/s1/attestations", token: e.admin()})
-	if r.status != 202 || !slices.Equal(e.queue.attestationCalls(), []string{"s1"}) {
+	// s1's jury sits on 14 August: nothing before, and the admin is told
+	// from when.
+	wantError(t, e.do(request{method: "POST", path: "/api/v1/sessions/s1/attestations", token: e.admin()}), 409, dossier.EConflict,
+		"Le jury ne se réunit que le 14 août 2026", "à partir de cette date")
+	e.create(dossier.SessionKey("s3"), dossier.Session{ID: "s3", Title: "Session 3"})
+	wantError(t, e.do(request{method: "POST", path: "/api/v1/sessions/s3/attestations", token: e.admin()}), 400, dossier.EInvalid, "Date du jury manquante")
+	if calls := e.queue.attestationCalls(); len(calls) != 0 {
+		t.Fatalf("queued before the jury: %q", calls)
+	}
+	r := e.do(request{method: "POST", path: "/api/v1/sessions/s2/attestations", token: e.admin()})
+	if r.status != 202 || !slices.Equal(e.queue.attestationCalls(), []string{"s2"}) {
 		t.Fatalf("%d %s, queue %q", r.status, r.body, e.queue.attestationCalls())
 	}
 	e.queue.EnqueueAttestationsFunc = func(context.Context, string) error { return errors.New("redis: connection refused") }
-	r = e.do(request{method: "POST", path: "/api/v1/sessions/s1/attestations", token: e.admin()})
+	r = e.do(request{method: "POST", path: "/api/v1/sessions/s2/attestations", token: e.admin()})
 	wantError(t, r, 503, dossier.EUnavailable, "réessayez")
 	if strings.Contains(string(r.body), "redis") {
 		t.Errorf("the answer leaks the cause: %s", r.body)
@@ -78,5 +87,39 @@ func TestAttestationPDF(t *testing.T) {
 	wantError(t, e.do(request{method: "GET", path: path("s2"), token: s2c1}), 404, dossier.ENotFound, "révoquée")
 	if r := e.do(request{method: "GET", path: path("s2"), token: e.admin()}); r.status != 200 {
 		t.Errorf("admin, revoked: %d", r.status)
+	}
+}
+
+func TestRevokeAttestation(t *testing.T) {
+	e := newEnv(t, withReferentiel(t))
+	const number = "CAE-2026-000007"
+	path := "/api/v1/sessions/s1/candidates/c1/attestation/revocation"
+	reason := func(r string) []byte { return jsonBody(t, map[string]string{"reason": r}) }
+	wantError(t, e.do(request{method: "POST", path: path, token: e.admin(), body: reason("Erreur"), contentType: "application/json"}),
+		404, dossier.ENotFound, "Aucune attestation")
+	e.create(dossier.CandidateAttestationKey("s1", "c1"), dossier.AttestationRef{Number: number, Kind: dossier.KindTitle})
+
+	wantError(t, e.do(request{method: "POST", path: path, token: e.anne(), body: reason("Erreur"), contentType: "application/json"}), 403, dossier.EForbidden)
+	wantError(t, e.do(request{method: "POST", path: path, token: e.admin(), body: reason("  "), contentType: "application/json"}), 400, dossier.EInvalid, "Motif")
+	r := e.do(request{method: "POST", path: path, token: e.admin(), body: reason("Erreur sur la date   de naissance"), contentType: "application/json"})
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var rev dossier.Revocation
+	if _, err := e.records.Get(context.Background(), dossier.RevocationKey(number), &rev); err != nil ||
+		rev.Reason != "Erreur sur la date de naissance (révoquée par root)" || !rev.Date.Equal(testNow) {
+		t.Errorf("revocation %+v, %v", rev, err)
+	}
+	wantError(t, e.do(request{method: "POST", path: path, token: e.admin(), body: reason("Encore"), contentType: "application/json"}),
+		409, dossier.EConflict, "déjà révoquée")
+	// The results say so.
+	rows := decode[[]struct {
+		Candidate  dossier.Candidate   `json:"candidate"`
+		Revocation *dossier.Revocation `json:"revocation"`
+	}](t, e.do(request{method: "GET", path: "/api/v1/sessions/s1/results", token: e.admin()}))
+	for _, row := range rows {
+		if (row.Candidate.ID == "c1") != (row.Revocation != nil) {
+			t.Errorf("results: %s revocation %+v", row.Candidate.ID, row.Revocation)
+		}
 	}
 }

@@ -119,6 +119,15 @@ func (s *Server) checkSheet(body *sheetBody, c *Claims, now time.Time) error {
 		if utf8.RuneCountInString(d.Comment) > maxComment {
 			bad("commentaire sur %s trop long (%d caractères au plus)", d.Competence, maxComment)
 		}
+		if ref := s.cfg.Referentiel; ref != nil {
+			if c, ok := ref.Competence(d.Competence); ok {
+				for _, m := range d.Modalities {
+					if !slices.Contains(c.Modalities, m) {
+						bad("décision sur %s appuyée sur %q, modalité qui ne l'évalue pas (%s)", d.Competence, m, strings.Join(c.Modalities, ", "))
+					}
+				}
+			}
+		}
 	}
 	seenQ := map[int]bool{}
 	for _, q := range body.Scores {

@@ -31,7 +31,7 @@
 //	GET  /api/v1/sessions/{session}                 the session (its deadline, its jury date)
 //	POST /api/v1/sessions/{session}/candidates      admin: import candidates (JSON array or CSV), with a report
 //	GET  /api/v1/sessions/{session}/candidates      admin: all; assessor: those assigned
-//	POST /api/v1/sessions/{session}/attestations    admin: issue the session's attestations (queued)
+//	POST /api/v1/sessions/{session}/attestations    admin: issue the session's attestations (queued; 409 before the jury's date)
 //	     /api/v1/sessions/{session}/candidates/{candidate}
 //	GET    (root)                                   the candidate's record
 //	GET    /assessors                               admin: who assesses the candidate
@@ -45,6 +45,7 @@
 //	PUT    /decisions                               assessor, admin: record decisions; "submitted": true locks them
 //	POST   /decisions/reopen                        admin: unlock submitted decisions
 //	GET    /attestation.pdf                         the candidate's attestation, once issued
+//	POST   /attestation/revocation                  admin: revoke it, {"reason":"…"}
 //
 // # Access
 //

@@ -46,7 +46,7 @@ func (s *Server) issuedAttestations(ctx context.Context, session string) ([]issu
 	}
 	all := make([]issued, len(ids))
 	err = each(ctx, len(ids), func(ctx context.Context, i int) error {
-		var cur currentAttestation
+		var cur dossier.AttestationRef
 		ok, err := s.getRecord(ctx, dossier.CandidateAttestationKey(session, ids[i]), &cur)
 		if err != nil || !ok || !dossier.ValidID(cur.Number) {
 			return err
@@ -248,7 +248,7 @@ func (s *Server) holder(ctx context.Context, session string, a issued) (h cdc.Ho
 	}
 	var att dossier.Attestation
 	if len(s.cfg.Keys.IDs()) > 0 {
-		v, err := s.check(ctx, env)
+		v, err := s.check(ctx, env, nil)
 		if err != nil || v.Status != attest.Valid {
 			return h, fmt.Sprintf("attestation %s (candidat %s) non valide : %s", a.number, a.candidate, v.Message()), nil
 		}

@@ -135,7 +135,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
 
 	e.create(dossier.SessionKey("s1"), dossier.Session{ID: "s1", Title: "Session 1",
 		Deadline: testNow.Add(30 * 24 * time.Hour), JuryDate: testNow.Add(60 * 24 * time.Hour)})
-	e.create(dossier.SessionKey("s2"), dossier.Session{ID: "s2", Title: "Session 2"})
+	e.create(dossier.SessionKey("s2"), dossier.Session{ID: "s2", Title: "Session 2", JuryDate: testNow.Add(-10 * 24 * time.Hour)})
 	for _, k := range []struct{ s, c string }{{"s1", "c1"}, {"s1", "c2"}, {"s2", "c1"}} {
 		e.create(dossier.CandidateKey(k.s, k.c), dossier.Candidate{ID: k.c, LastName: "Martin", BirthName: "Martin",
 			FirstNames: []string{"Léa"}, BirthDate: "1995-04-02", Sex: "F"})

@@ -128,10 +128,16 @@ var verifyTemplate = template.Must(template.New("verify").Funcs(template.FuncMap
 <dt>Titulaire</dt><dd>{{.Candidate.Name}}{{if .Candidate.BirthDate}}, né(e) le {{day .Candidate.BirthDate}}{{end}}</dd>
 <dt>Certification</dt><dd>{{.Certification.Title}}{{if .Certification.Code}} ({{.Certification.Code}}){{end}}</dd>
 {{if .Blocs}}<dt>Blocs de compétences validés</dt>
-<dd><ul>{{range .Blocs}}<li>{{.Code}} – {{.Title}} (validé le {{day .ValidatedOn}})</li>{{end}}</ul></dd>{{end}}
+<dd><ul>{{range .Blocs}}<li>{{if .RNCPCode}}{{.RNCPCode}} · {{end}}{{.Code}} – {{.Title}} (validé le {{day .ValidatedOn}})</li>{{end}}</ul></dd>{{end}}
 <dt>Date du jury</dt><dd>{{day .JuryDate}}</dd>
-<dt>Délivrée par</dt><dd>{{.Certifier}}, le {{date .IssuedAt}}</dd>
+<dt>Délivrée par</dt><dd>{{.Certifier}}, le {{date .IssuedAt}}{{if .Place}}, à {{.Place}}{{end}}</dd>
+{{if .Signatory.Name}}<dt>Signataire</dt><dd>{{.Signatory.Name}}{{if .Signatory.Role}}, {{.Signatory.Role}}{{end}}</dd>{{end}}
 {{if .Supersedes}}<dt>Remplace</dt><dd>l'attestation n° {{.Supersedes}}</dd>{{end}}
+</dl>
+{{end}}
+{{with .View.Seal}}
+<dl>
+<dt>Fichier PDF</dt><dd>intact, signé électroniquement par {{.Signer}}{{if not .SignedAt.IsZero}} le {{date .SignedAt}}{{end}}</dd>
 </dl>
 {{end}}
 {{with .View.Revocation}}

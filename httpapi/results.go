@@ -31,6 +31,8 @@ type resultRow struct {
 	// kind; empty until the workers issue one.
 	Attestation string                  `json:"attestation,omitempty"`
 	Kind        dossier.AttestationKind `json:"kind,omitempty"`
+	// Revocation is set when the current attestation is revoked.
+	Revocation *dossier.Revocation `json:"revocation,omitempty"`
 }
 
 // The states of resultRow.Decisions.
@@ -39,13 +41,6 @@ const (
 	decisionsDraft     = "draft"
 	decisionsSubmitted = "submitted"
 )
-
-// currentAttestation is the part of the worker's record at
-// dossier.CandidateAttestationKey the API reads.
-type currentAttestation struct {
-	Number string                  `json:"number"`
-	Kind   dossier.AttestationKind `json:"kind"`
-}
 
 var errNoReferentiel = &dossier.Error{Code: dossier.EUnavailable, Err: errors.New("no referentiel configured"),
 	Message: "Les résultats ne peuvent pas être calculés : le service n'a pas de référentiel configuré."}
@@ -97,19 +92,43 @@ func (s *Server) resultOf(ctx context.Context, session, id string, row *resultRo
 		row.Decisions = decisionsDraft
 	default:
 		row.Decisions, row.SubmittedAt = decisionsSubmitted, sheet.SubmittedAt
+		// The documents are evidence for the jury rules' alerts, as the
+		// workers give them.
+		var docs []dossier.SubmittedDocument
+		for _, m := range s.written {
+			var rec dossier.DocumentRecord
+			found, err := s.getRecord(ctx, dossier.DocumentStateKey(session, id, m), &rec)
+			if err != nil {
+				return err
+			}
+			if found && rec.Current.SHA256 != "" {
+				docs = append(docs, dossier.SubmittedDocument{Modality: m, SHA256: rec.Current.SHA256, ReceivedAt: rec.Current.ReceivedAt})
+			}
+		}
 		res, err := grading.Decide(s.cfg.Referentiel, dossier.JuryInput{
-			Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior})
+			Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior,
+			Documents: docs, SubmittedAt: sheet.SubmittedAt})
 		if err != nil {
 			row.Problem = dossier.ErrorMessage(err)
 		} else {
 			row.Result = &res
 		}
 	}
-	var att currentAttestation
+	var att dossier.AttestationRef
 	if _, err := s.getRecord(ctx, dossier.CandidateAttestationKey(session, id), &att); err != nil {
 		return err
 	}
 	row.Attestation, row.Kind = att.Number, att.Kind
+	if dossier.ValidID(att.Number) {
+		var rev dossier.Revocation
+		found, err := s.getRecord(ctx, dossier.RevocationKey(att.Number), &rev)
+		if err != nil {
+			return err
+		}
+		if found {
+			row.Revocation = &rev
+		}
+	}
 	return nil
 }
 

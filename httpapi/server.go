@@ -256,6 +256,7 @@ func (s *Server) routes() {
 	s.api("POST "+decisionsPath+"/reopen", adminOnly, s.reopenDecisions)
 
 	s.api("GET "+candidatePath+"/attestation.pdf", everyone, s.getAttestationPDF)
+	s.api("POST "+candidatePath+"/attestation/revocation", adminOnly, s.revokeAttestation)
 
 	s.api("GET /api/v1/sessions", adminOnly, s.listSessions)
 	s.api("GET /api/v1/sessions/{session}/pipeline", adminOnly, s.getPipeline)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
-	"github.com/dossier-cert/dossier/templates"
 )
 
 // maxVerifyBytes bounds an attestation sent to POST /verify.
@@ -23,11 +22,16 @@ const maxVerifyBytes = 5 << 20
 // attestation does: Attestation is the attestation as signed, and only
 // when its signature holds.
 type verifyView struct {
+	// Status is attest's: valide, alteree, revoquee or cle_inconnue;
+	// Label says it as a person reads it.
 	Status      attest.Status        `json:"status"`
+	Label       string               `json:"label"`
 	Valid       bool                 `json:"valid"`
 	Message     string               `json:"message"`
 	Attestation *dossier.Attestation `json:"attestation,omitempty"`
 	Revocation  *revocationView      `json:"revocation,omitempty"`
+	// Seal is who signed the PDF, when a PDF was sent and its seal holds.
+	Seal *attest.Seal `json:"seal,omitempty"`
 }
 
 // revocationView is what a verifier learns of a revocation.
@@ -37,7 +41,7 @@ type revocationView struct {
 }
 
 func viewOf(v attest.Verification) verifyView {
-	out := verifyView{Status: v.Status, Valid: v.Status == attest.Valid, Message: v.Message()}
+	out := verifyView{Status: v.Status, Label: v.Status.Label(), Valid: v.Status == attest.Valid, Message: v.Message(), Seal: v.Seal}
 	if v.Status == attest.Valid || v.Status == attest.Revoked {
 		out.Attestation = v.Attestation
 	}
@@ -49,7 +53,7 @@ func viewOf(v attest.Verification) verifyView {
 
 // tampered is the view of an attestation that does not hold together.
 func tampered(message string) verifyView {
-	return verifyView{Status: attest.Tampered, Message: message}
+	return verifyView{Status: attest.Tampered, Label: attest.Tampered.Label(), Message: message}
 }
 
 var (
@@ -75,7 +79,7 @@ func (s *Server) verifyByCode(ctx context.Context, raw string) (verifyView, erro
 	if !ok {
 		return verifyView{}, errUnknownCode
 	}
-	var ref attestationRef
+	var ref dossier.CodeRecord
 	_, err := s.cfg.Records.Get(ctx, dossier.VerificationCodeKey(code), &ref)
 	if errors.Is(err, dossier.ErrNotFound) {
 		return verifyView{}, errUnknownCode
@@ -94,7 +98,7 @@ func (s *Server) verifyByCode(ctx context.Context, raw string) (verifyView, erro
 	if err != nil {
 		return verifyView{}, unavailable(err)
 	}
-	v, err := s.check(ctx, env)
+	v, err := s.check(ctx, env, nil)
 	if err != nil {
 		// What we stored does not read: ours to fix, not the visitor's.
 		return verifyView{}, &dossier.Error{Code: dossier.EInternal, Message: internalMessage, Err: err}
@@ -108,8 +112,11 @@ func (s *Server) verifyByCode(ctx context.Context, raw string) (verifyView, erro
 }
 
 // verifyFile is POST /verify: an attestation PDF (or its signed JSON) as
-// the body or the "file" part of a form. A PDF must also be exactly the
-// one its signed data renders: a changed printed text is caught too.
+// the body or the "file" part of a form. A PDF is checked whole: the
+// signed JSON it carries and the PDF signature that seals every byte of
+// it (attest.VerifyPDF): a changed printed text is caught too, and
+// nothing is rendered again, so attestations issued by any release
+// verify.
 func (s *Server) verifyFile(w http.ResponseWriter, r *http.Request) error {
 	if len(s.cfg.Keys.IDs()) == 0 {
 		return s.answerVerification(w, r, verifyView{}, errNoKeys)
@@ -121,23 +128,12 @@ func (s *Server) verifyFile(w http.ResponseWriter, r *http.Request) error {
 	var pdf []byte
 	if bytes.HasPrefix(data, []byte("%PDF")) {
 		pdf = data
-		if data, err = templates.SignedPayload(pdf); err != nil {
-			return s.answerVerification(w, r, verifyView{}, &dossier.Error{Code: dossier.ECorrupt, Err: err,
-				Message: "Ce PDF ne contient pas d'attestation signée lisible : il n'a pas été délivré ainsi par l'organisme, ou il a été modifié (réimprimé, édité). Vérifiez l'attestation avec le code imprimé dessus."})
-		}
 	}
-	v, err := s.check(r.Context(), data)
+	v, err := s.check(r.Context(), data, pdf)
 	if err != nil {
 		return s.answerVerification(w, r, verifyView{}, err)
 	}
-	view := viewOf(v)
-	if pdf != nil && v.Attestation != nil {
-		var again bytes.Buffer
-		if err := templates.RenderAttestation(&again, *v.Attestation, data); err != nil || !bytes.Equal(again.Bytes(), pdf) {
-			view = tampered("Attestation falsifiée : le texte du PDF ne correspond pas à l'attestation signée qu'il contient.")
-		}
-	}
-	return s.answerVerification(w, r, view, nil)
+	return s.answerVerification(w, r, viewOf(v), nil)
 }
 
 // readVerifyBody reads the attestation sent to POST /verify.
@@ -172,10 +168,11 @@ func readVerifyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// check verifies a signed envelope with the configured keys and the
-// revocations in storage. A revocation that cannot be looked up makes the
-// whole check fail: an attestation is never called valid unchecked.
-func (s *Server) check(ctx context.Context, env []byte) (attest.Verification, error) {
+// check verifies a signed envelope, or the attestation PDF pdf when it is
+// not nil, with the configured keys and the revocations in storage. A
+// revocation that cannot be looked up makes the whole check fail: an
+// attestation is never called valid unchecked.
+func (s *Server) check(ctx context.Context, env, pdf []byte) (attest.Verification, error) {
 	var lookupErr error
 	revoked := func(number string) (*dossier.Revocation, bool) {
 		if !dossier.ValidID(number) {
@@ -191,7 +188,13 @@ func (s *Server) check(ctx context.Context, env []byte) (attest.Verification, er
 		}
 		return nil, false
 	}
-	v, err := attest.Verify(env, s.cfg.Keys, revoked)
+	var v attest.Verification
+	var err error
+	if pdf != nil {
+		v, err = attest.VerifyPDF(pdf, s.cfg.Keys, revoked)
+	} else {
+		v, err = attest.Verify(env, s.cfg.Keys, revoked)
+	}
 	if err != nil {
 		return v, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
 	"github.com/dossier-cert/dossier/httpapi"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/templates"
 )
 
@@ -52,6 +53,8 @@ func (e *env) store(a dossier.Attestation, key ed25519.PrivateKey) []byte {
 
 type verification struct {
 	Status      attest.Status        `json:"status"`
+	Label       string               `json:"label"`
+	Seal        *attest.Seal         `json:"seal"`
 	Valid       bool                 `json:"valid"`
 	Message     string               `json:"message"`
 	Attestation *dossier.Attestation `json:"attestation"`
@@ -104,7 +107,7 @@ func TestVerifyCode(t *testing.T) {
 		{"valid", valid.Code, attest.Valid, true, "authentique"},
 		{"valid, typed loosely", strings.ToLower(valid.Code[:4] + "-" + valid.Code[4:8] + " " + valid.Code[8:]), attest.Valid, true, "authentique"},
 		{"revoked", revoked.Code, attest.Revoked, true, "révoquée"},
-		{"tampered", forged.Code, attest.Tampered, false, "falsifiée"},
+		{"tampered", forged.Code, attest.Tampered, false, "altérée"},
 		{"code of another attestation", stolen.Code, attest.Tampered, false, "ne correspond pas"},
 		{"unknown key", stranger.Code, attest.UnknownKey, false, "clé inconnue"},
 	}
@@ -177,15 +180,45 @@ func TestVerifyPage(t *testing.T) {
 	}
 }
 
-func TestVerifyFile(t *testing.T) {
-	e := newEnv(t)
-	a := attestation(t, "CAE-2026-000001")
-	signed := e.store(a, e.signKey)
-	var pdf bytes.Buffer
-	if err := templates.RenderAttestation(&pdf, a, signed); err != nil {
+// seal returns a self-signed seal certificate, as dossier keygen makes.
+func seal(t *testing.T) *pades.Signer {
+	t.Helper()
+	p, err := pades.SelfSigned("Institut Dupont & Fils", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+	if err != nil {
 		t.Fatal(err)
 	}
-	edited := bytes.Clone(pdf.Bytes())
+	s, err := pades.ParseSigner(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sealedPDF prints a and seals it as the worker does.
+func sealedPDF(t *testing.T, a dossier.Attestation, signed []byte, s *pades.Signer) []byte {
+	t.Helper()
+	var pdf bytes.Buffer
+	if err := templates.RenderAttestation(&pdf, a, signed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		return pdf.Bytes()
+	}
+	sealed, err := pades.Sign(pdf.Bytes(), s, attest.SealInfo(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed
+}
+
+func TestVerifyFile(t *testing.T) {
+	e := newEnv(t)
+	certifier := seal(t)
+	a := attestation(t, "CAE-2026-000001")
+	a.SealCertificate = certifier.Fingerprint()
+	signed := e.store(a, e.signKey)
+	pdf := sealedPDF(t, a, signed, certifier)
+	edited := bytes.Clone(pdf)
 	i := bytes.Index(edited, []byte("/Producer"))
 	if i < 0 {
 		t.Fatal("no /Producer in the PDF")
@@ -195,7 +228,7 @@ func TestVerifyFile(t *testing.T) {
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
 	fw, _ := mw.CreateFormFile("file", "attestation.pdf")
-	fw.Write(pdf.Bytes())
+	fw.Write(pdf)
 	mw.Close()
 
 	cases := []struct {
@@ -203,26 +236,52 @@ func TestVerifyFile(t *testing.T) {
 		body        []byte
 		contentType string
 		status      attest.Status
+		says        string
 	}{
-		{"the PDF", pdf.Bytes(), "application/pdf", attest.Valid},
-		{"the PDF in a form", form.Bytes(), mw.FormDataContentType(), attest.Valid},
-		{"the signed JSON", signed, "application/json", attest.Valid},
-		{"an edited PDF", edited, "application/pdf", attest.Tampered},
+		{"the PDF", pdf, "application/pdf", attest.Valid, "authentique"},
+		{"the PDF in a form", form.Bytes(), mw.FormDataContentType(), attest.Valid, "authentique"},
+		{"the signed JSON", signed, "application/json", attest.Valid, "authentique"},
+		{"an edited PDF", edited, "application/pdf", attest.Tampered, "modifié après avoir été signé"},
+		{"one byte appended", append(bytes.Clone(pdf), ' '), "application/pdf", attest.Tampered, "modifié après avoir été signé"},
+		{"the PDF without its seal", sealedPDF(t, a, signed, nil), "application/pdf", attest.Tampered, "ne porte plus la signature"},
+		{"sealed by another certificate", sealedPDF(t, a, signed, seal(t)), "application/pdf", attest.Tampered, "un autre certificat"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {
 			r := e.do(request{method: "POST", path: "/verify", body: tc.body, contentType: tc.contentType})
 			v := decode[verification](t, r)
-			if r.status != 200 || v.Status != tc.status {
-				t.Errorf("%d %+v, want %s", r.status, v, tc.status)
+			if r.status != 200 || v.Status != tc.status || v.Label != tc.status.Label() || !strings.Contains(v.Message, tc.says) {
+				t.Errorf("%d %+v, want %s saying %q", r.status, v, tc.status, tc.says)
+			}
+			if tc.status == attest.Tampered && v.Attestation != nil {
+				t.Errorf("an altered PDF shows its attestation: %+v", v.Attestation)
+			}
+			if tc.status == attest.Valid && tc.contentType == "application/pdf" &&
+				(v.Seal == nil || v.Seal.Fingerprint != certifier.Fingerprint() || !strings.Contains(v.Seal.Signer, "Institut Dupont & Fils")) {
+				t.Errorf("seal %+v", v.Seal)
 			}
 		})
 	}
 
-	e.create(dossier.RevocationKey(a.Number), dossier.Revocation{Number: a.Number})
-	if v := decode[verification](t, e.do(request{method: "POST", path: "/verify", body: pdf.Bytes()})); v.Status != attest.Revoked {
+	// A browser sending the PDF reads, in French, that the file is intact
+	// and who sealed it.
+	page := e.do(request{method: "POST", path: "/verify", body: pdf, contentType: "application/pdf",
+		header: map[string]string{"Accept": "text/html"}})
+	for _, want := range []string{"Attestation valide", "intact, signé électroniquement par Institut Dupont &amp; Fils"} {
+		if !strings.Contains(string(page.body), want) {
+			t.Errorf("verification page lacks %q:\n%s", want, page.body)
+		}
+	}
+
+	e.create(dossier.RevocationKey(a.Number), dossier.Revocation{Number: a.Number, Reason: "Erreur sur le nom"})
+	if v := decode[verification](t, e.do(request{method: "POST", path: "/verify", body: pdf})); v.Status != attest.Revoked ||
+		v.Label != "révoquée" || !strings.Contains(v.Message, "Erreur sur le nom") {
 		t.Errorf("revoked PDF: %+v", v)
 	}
+	// An attestation issued before PDFs were sealed: verified by its code.
+	old := attestation(t, "CAE-2026-000002")
+	oldSigned := e.store(old, e.signKey)
+	wantError(t, e.do(request{method: "POST", path: "/verify", body: sealedPDF(t, old, oldSigned, nil)}), 422, dossier.ECorrupt, old.VerifyURL)
 	wantError(t, e.do(request{method: "POST", path: "/verify", body: []byte("%PDF-1.4 nothing signed here")}), 422, dossier.ECorrupt, "code")
 	wantError(t, e.do(request{method: "POST", path: "/verify", body: []byte(`{"hello":"world"}`)}), 400, dossier.EInvalid)
 	wantError(t, e.do(request{method: "POST", path: "/verify"}), 400, dossier.EInvalid)

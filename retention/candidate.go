@@ -205,21 +205,6 @@ func fileKind(key string) Kind {
 	return KindOther
 }
 
-// attestationRef is what this package reads of the record at
-// dossier.CandidateAttestationKey (worker.AttestationRef, which this
-// package does not import: worker is asynq's home).
-type attestationRef struct {
-	Number   string `json:"number"`
-	Code     string `json:"code"`
-	Previous string `json:"previous"`
-	Claim    *struct {
-		Attestation *struct {
-			Number string `json:"number"`
-			Code   string `json:"code"`
-		} `json:"attestation"`
-	} `json:"claim"`
-}
-
 // signedAttestation is what this package reads of the signed envelope
 // stored at dossier.AttestationKey (attest's envelope).
 type signedAttestation struct {
@@ -235,7 +220,7 @@ type numbered struct{ number, code string }
 // attestations issued to a candidate: the current one, the one being
 // issued, and each one they superseded, in turn.
 func attestationNumbers(ctx context.Context, records dossier.Records, session, candidate string) ([]numbered, error) {
-	var ref attestationRef
+	var ref dossier.AttestationRef
 	key := dossier.CandidateAttestationKey(session, candidate)
 	if _, err := records.Get(ctx, key, &ref); err != nil {
 		if errors.Is(err, dossier.ErrNotFound) {

@@ -1,10 +1,16 @@
 package templates
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/draw"
+	_ "image/jpeg" // signature images
+	"image/png"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jung-kurt/gofpdf"
 
@@ -14,8 +20,8 @@ import (
 // Errors of RenderAttestation.
 var (
 	// ErrAttestation: the attestation cannot be printed as given (unknown
-	// kind, blocs that contradict it, no verification URL, no signed
-	// payload).
+	// kind, blocs that contradict it, a mention missing, no verification
+	// URL, no signed payload, a signature image that is not one).
 	ErrAttestation = errors.New("invalid attestation")
 )
 
@@ -23,17 +29,36 @@ var (
 var kindTitles = map[dossier.AttestationKind]string{
 	dossier.KindTitle:     "Attestation d'obtention du titre",
 	dossier.KindPartial:   "Attestation de validation partielle",
-	dossier.KindStatement: "Relevé de décisions",
+	dossier.KindStatement: "Relevé de décisions du jury",
 }
 
+// maxSignatureImage bounds the signature image, in bytes and in pixels a
+// side.
+const (
+	maxSignatureImage  = 2 << 20
+	maxSignaturePixels = 4000
+)
+
 // RenderAttestation writes the attestation a as an A4 PDF to w: the
-// attestation of the title, the attestation of partial validation, or the
-// relevé de décisions when no bloc is validated. signed is the signed
-// JSON of a; it is embedded in the PDF as a file attachment, so that the
-// PDF alone can be verified (SignedPayload gets it back), and the QR code
-// and URL printed lead to the online verification. It returns an error
-// wrapping ErrAttestation when a cannot be printed as given.
-func RenderAttestation(w io.Writer, a dossier.Attestation, signed []byte) error {
+// attestation of the title, the attestation of partial validation of
+// blocs, or the relevé de décisions when no bloc is validated. It carries
+// every mention France compétences requires of a parchemin: the
+// certifier's raison sociale, the exact title of the certification with
+// its RNCP code and the decision of France compétences that registered
+// it, its national and European levels and NSF codes, the holder's
+// identity, the validated blocs with their RNCP codes, the date and place
+// of issue, and the signatory's name and role under their signature.
+//
+// signed is the signed JSON of a; it is embedded in the PDF as a file
+// attachment, so that the PDF alone can be verified (SignedPayload gets it
+// back), and the QR code and URL printed lead to the online verification.
+// signature is an image (PNG or JPEG) of the signatory's handwritten
+// signature, printed above their name; nil prints none. The PDF is then
+// to be sealed (pades.Sign), which the text announces.
+//
+// It returns an error wrapping ErrAttestation when a cannot be printed as
+// given.
+func RenderAttestation(w io.Writer, a dossier.Attestation, signed, signature []byte) error {
 	title, ok := kindTitles[a.Kind]
 	switch {
 	case !ok:
@@ -48,6 +73,13 @@ func RenderAttestation(w io.Writer, a dossier.Attestation, signed []byte) error 
 		return fmt.Errorf("%w: no signed payload", ErrAttestation)
 	case len(signed) > maxPayload:
 		return fmt.Errorf("%w: signed payload over %d bytes", ErrAttestation, maxPayload)
+	}
+	var sigPNG []byte
+	if len(signature) > 0 {
+		var err error
+		if sigPNG, err = signatureImage(signature); err != nil {
+			return fmt.Errorf("%w: signature image: %w", ErrAttestation, err)
+		}
 	}
 	d, err := newDoc(meta{
 		title:    title + " – " + a.Candidate.Name,
@@ -64,7 +96,10 @@ func RenderAttestation(w io.Writer, a dossier.Attestation, signed []byte) error 
 		Filename:    payloadName(a.Number),
 		Description: "Données signées de l'attestation " + sanitize(a.Number),
 	}})
-	r := &attestationRenderer{d: d, a: &a, title: title}
+	if sigPNG != nil {
+		d.pdf.RegisterImageOptionsReader("signature", gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(sigPNG))
+	}
+	r := &attestationRenderer{d: d, a: &a, title: title, signature: sigPNG != nil}
 	d.onNewPage = r.continued
 	r.footer()
 	d.newPage()
@@ -72,6 +107,32 @@ func RenderAttestation(w io.Writer, a dossier.Attestation, signed []byte) error 
 		return err
 	}
 	return d.output(w)
+}
+
+// signatureImage decodes a PNG or JPEG signature and encodes it again as
+// an 8-bit PNG, which gofpdf reads whatever the original's depth.
+func signatureImage(data []byte) ([]byte, error) {
+	if len(data) > maxSignatureImage {
+		return nil, fmt.Errorf("over %d bytes", maxSignatureImage)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not a PNG or JPEG image: %w", err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxSignaturePixels || cfg.Height > maxSignaturePixels {
+		return nil, fmt.Errorf("%d × %d pixels, want at most %d a side", cfg.Width, cfg.Height, maxSignaturePixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	rgba := image.NewNRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	var b bytes.Buffer
+	if err := png.Encode(&b, rgba); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // payloadName is the file name of the embedded signed JSON.
@@ -99,11 +160,12 @@ func certCode(c dossier.Certification) string {
 }
 
 type attestationRenderer struct {
-	d      *doc
-	a      *dossier.Attestation
-	title  string
-	y      float64
-	inBloc string // the bloc whose competences are being listed
+	d         *doc
+	a         *dossier.Attestation
+	title     string
+	signature bool // a signature image is registered
+	y         float64
+	inBloc    string // the bloc whose competences are being listed
 }
 
 // continued starts a new page, saying which bloc goes on.
@@ -143,6 +205,49 @@ func (r *attestationRenderer) footer() {
 	})
 }
 
+// centred draws s wrapped and centred across the page, and moves below it.
+func (r *attestationRenderer) centred(s string) {
+	for _, l := range r.d.lines(s, contentW) {
+		r.d.text(marginX, r.y, contentW, l, "C")
+		r.y += r.d.lineH()
+	}
+}
+
+// registration says how the certification is registered: the RNCP code
+// and the decision of France compétences, the levels and the NSF codes.
+func registration(c dossier.Certification) []string {
+	code := certCode(c)
+	var out []string
+	reg := "Certification"
+	if code != "" {
+		reg += " " + code
+	}
+	if strings.EqualFold(c.Type, "RNCP") || strings.HasPrefix(code, "RNCP") {
+		reg += " enregistrée au RNCP"
+		if t, err := time.Parse(time.DateOnly, c.RNCPDecisionDate); err == nil {
+			reg += " par décision du directeur général de France compétences du " + t.Format("02/01/2006")
+		}
+	} else if strings.HasPrefix(code, "RS") {
+		reg += " enregistrée au répertoire spécifique"
+	}
+	out = append(out, reg)
+	var lvl []string
+	if c.Level != "" {
+		lvl = append(lvl, "Niveau "+c.Level+" de la nomenclature nationale (niveau "+c.CECLevel()+" du cadre européen des certifications, CEC)")
+	}
+	if len(c.NSF) > 0 {
+		label := "code NSF "
+		if len(c.NSF) > 1 {
+			label = "codes NSF "
+		}
+		lvl = append(lvl, label+strings.Join(c.NSF, ", "))
+	}
+	if len(lvl) > 0 {
+		out = append(out, strings.Join(lvl, " – "))
+	}
+	return out
+}
+
 func (r *attestationRenderer) render() error {
 	d, a := r.d, r.a
 	cert := a.Certification
@@ -165,68 +270,71 @@ func (r *attestationRenderer) render() error {
 	d.black()
 	r.y = max(y, r.y+11) + 3
 	d.hrule(marginX, r.y, contentW, 0, 0.6)
-	r.y += 14
+	r.y += 9
 
-	// Title.
-	d.font(bold, 21)
-	for _, l := range d.lines(r.title, contentW) {
-		d.text(marginX, r.y, contentW, l, "C")
-		r.y += d.lineH()
+	// Title, certification and its registration.
+	d.font(bold, 20)
+	r.centred(r.title)
+	r.y += 1.5
+	d.font(bold, 12.5)
+	r.centred("« " + cert.Title + " »")
+	r.y += 1.2
+	d.font(regular, 8)
+	d.grey(greyText)
+	for _, l := range registration(cert) {
+		r.centred(l)
 	}
-	r.y += 2
-	d.font(regular, 11.5)
-	for _, l := range d.lines("Certification professionnelle « "+cert.Title+" »", contentW) {
-		d.text(marginX, r.y, contentW, l, "C")
-		r.y += d.lineH()
-	}
-	if code != "" {
-		d.font(regular, 10)
-		d.grey(greyText)
-		d.text(marginX, r.y, contentW, sanitize(code), "C")
-		r.y += d.lineH()
-		d.black()
-	}
+	d.black()
 	if a.Kind == dossier.KindStatement {
-		r.y += 2
+		r.y += 2.5
 		d.font(bold, 10)
-		d.text(marginX, r.y, contentW, "Ce relevé n'est pas une attestation de certification.", "C")
-		r.y += d.lineH()
+		r.centred("Ce relevé n'est pas une attestation de certification.")
 	}
-	r.y += 12
+	r.y += 7
 
 	// Who.
-	d.font(regular, 10.5)
-	intro := a.Certifier + ", organisme certificateur, atteste que :"
-	if a.Kind == dossier.KindStatement {
-		intro = a.Certifier + ", organisme certificateur, fait connaître la décision du jury concernant :"
-	}
-	r.y = d.para(marginX, r.y, contentW, intro) + 4
-	r.identity()
-
-	// What.
 	jury := "par décision du jury du " + frenchDay(a.JuryDate)
 	if a.Session != "" {
 		jury += " (" + sessionOf(a.Session) + ")"
 	}
+	d.font(regular, 10.5)
+	intro := a.Certifier + ", organisme certificateur, atteste que :"
+	if a.Kind == dossier.KindStatement {
+		intro = a.Certifier + ", organisme certificateur, fait connaître la décision du jury du " + frenchDay(a.JuryDate)
+		if a.Session != "" {
+			intro += " (" + sessionOf(a.Session) + ")"
+		}
+		intro += " concernant :"
+	}
+	r.y = d.para(marginX, r.y, contentW, intro) + 3
+	r.identity()
+
+	// What.
 	var what, after string
 	switch a.Kind {
 	case dossier.KindTitle:
-		what = "a obtenu le titre « " + cert.Title + " »" + withCode(code) + ", " + jury + ", par la validation des blocs de compétences suivants :"
+		what = "a obtenu le titre « " + cert.Title + " »" + withCode(code) + ", " + jury +
+			", par la validation de l'ensemble des blocs de compétences qui le composent :"
 	case dossier.KindPartial:
-		what = "a validé, " + jury + ", les blocs de compétences suivants de la certification « " + cert.Title + " »" + withCode(code) + " :"
-		after = "Cette validation partielle ne vaut pas obtention du titre, qui est délivré lorsque tous les blocs de compétences de la certification sont validés."
+		blocs := "le bloc de compétences suivant"
+		if len(a.Blocs) > 1 {
+			blocs = "les blocs de compétences suivants"
+		}
+		what = "a validé, " + jury + ", " + blocs + " de la certification « " + cert.Title + " »" + withCode(code) + " :"
+		after = "Cette attestation ne porte que sur " + map[bool]string{true: "les blocs de compétences désignés", false: "le bloc de compétences désigné"}[len(a.Blocs) > 1] +
+			" ci-dessus. Elle est distincte de l'attestation d'obtention du titre, qui est délivrée lorsque tous les blocs de compétences de la certification sont validés."
 	default:
-		what = "n'a validé, " + jury + ", aucun bloc de compétences de la certification « " + cert.Title + " »" + withCode(code) + "."
-		after = "Aucune compétence n'est certifiée par ce relevé. Il informe le candidat de la décision du jury ; il ne peut être produit comme attestation."
+		what = "Par cette décision, aucun bloc de compétences de la certification « " + cert.Title + " »" + withCode(code) + " n'est validé."
+		after = "Aucune compétence n'est certifiée par ce relevé. Il informe le candidat de la décision du jury et ne peut être produit comme attestation."
 	}
 	d.font(regular, 10.5)
-	r.y = d.para(marginX, r.y, contentW, what) + 4
+	r.y = d.para(marginX, r.y, contentW, what) + 3
 	for _, b := range a.Blocs {
 		r.blocSummary(b)
 	}
 	if len(a.Blocs) > 0 {
 		d.hrule(marginX, r.y, contentW, greyRule, 0.2)
-		r.y += 4
+		r.y += 3
 	}
 	if after != "" {
 		d.font(regular, 9.5)
@@ -238,6 +346,7 @@ func (r *attestationRenderer) render() error {
 		r.need(2 * d.lineH())
 		r.y = d.para(marginX, r.y+1, contentW, "Ce document remplace le document n° "+a.Supersedes+", qui n'est plus valable.") + 2
 	}
+	r.signed()
 	if err := r.verification(); err != nil {
 		return err
 	}
@@ -263,34 +372,85 @@ func (r *attestationRenderer) validated(b dossier.AttestedBloc) string {
 	return date
 }
 
+// blocCode is a bloc's code as printed: its RNCP code, or the
+// referentiel's.
+func blocCode(b dossier.AttestedBloc) string {
+	if b.RNCPCode != "" {
+		return b.RNCPCode
+	}
+	return b.Code
+}
+
 // blocSummary draws a validated bloc as one entry of the list on the first
-// page: code and title, and when it was validated.
+// page: its RNCP code and title, and when it was validated.
 func (r *attestationRenderer) blocSummary(b dossier.AttestedBloc) {
 	d := r.d
-	const codeW = 12.0
+	const codeW = 33.5
+	textW := contentW - codeW - 4
 	d.font(bold, 10)
-	title := d.lines(b.Title, contentW-codeW-4)
+	title := d.lines(b.Title, textW)
 	d.font(regular, 8.5)
-	date := d.lines(lowerFirst(r.validated(b)), contentW-codeW-4)
+	date := d.lines("Bloc "+b.Code+" du référentiel, "+r.validated(b), textW)
 	d.font(bold, 10)
-	h := float64(len(title))*d.lineH() + 0.3 + float64(len(date))*4 + 3.5
+	h := float64(len(title))*d.lineH() + 0.3 + float64(len(date))*4 + 3.2
 	r.need(h)
 	d.hrule(marginX, r.y, contentW, greyRule, 0.2)
-	y := r.y + 1.8
-	d.text(marginX+2, y, codeW, sanitize(b.Code), "L")
+	y := r.y + 1.6
+	d.font(bold, 9)
+	d.text(marginX+2, y+0.5, codeW, sanitize(blocCode(b)), "L")
+	d.font(bold, 10)
 	for _, l := range title {
-		d.text(marginX+2+codeW, y, contentW-codeW-4, l, "L")
+		d.text(marginX+2+codeW, y, textW, l, "L")
 		y += d.lineH()
 	}
 	y += 0.3
 	d.font(regular, 8.5)
 	d.grey(greyText)
 	for _, l := range date {
-		d.text(marginX+2+codeW, y, contentW-codeW-4, "Bloc "+l, "L")
+		d.text(marginX+2+codeW, y, textW, l, "L")
 		y += 4
 	}
 	d.black()
 	r.y += h
+}
+
+// signed draws the place and date of issue, and the signatory: their
+// signature image if any, name and role.
+func (r *attestationRenderer) signed() {
+	d, a := r.d, r.a
+	const blockW, imgH = 78.0, 13.0
+	x := marginX + contentW - blockW
+	d.font(bold, 10.5)
+	name := d.lines(a.Signatory.Name, blockW)
+	d.font(regular, 9.5)
+	role := d.lines(a.Signatory.Role, blockW)
+	d.font(regular, 10.5)
+	h := d.lineH() + 2 + imgH + 1 + float64(len(name))*d.lineH() + float64(len(role))*4.6 + 4
+	r.need(h)
+	y := r.y + 2
+	d.text(x, y, blockW, "Fait à "+shorten(sanitize(a.Place), 50)+", le "+frenchDate(france(a.IssuedAt)), "L")
+	y += d.lineH() + 2
+	if r.signature {
+		info := d.pdf.GetImageInfo("signature")
+		if info != nil && info.Height() > 0 {
+			w := min(blockW, imgH*info.Width()/info.Height())
+			d.pdf.ImageOptions("signature", x, y, w, w*info.Height()/info.Width(), false, gofpdf.ImageOptions{}, 0, "")
+		}
+	}
+	y += imgH + 1
+	d.font(bold, 10.5)
+	for _, l := range name {
+		d.text(x, y, blockW, l, "L")
+		y += d.lineH()
+	}
+	d.font(regular, 9.5)
+	d.grey(greyText)
+	for _, l := range role {
+		d.text(x, y, blockW, l, "L")
+		y += 4.6
+	}
+	d.black()
+	r.y = y + 2
 }
 
 // annex lists the competences of the validated blocs on pages of their
@@ -319,44 +479,67 @@ func withCode(code string) string {
 	return " (" + code + ")"
 }
 
-// identity draws the candidate's identity in a light box.
+// identity draws the candidate's identity in a light box; every value
+// wraps inside it, however long.
 func (r *attestationRenderer) identity() {
 	d, c := r.d, r.a.Candidate
-	rows := [][2]string{
-		{"Nom et prénoms", c.Name},
-		{"Date de naissance", frenchDay(c.BirthDate)},
-		{"N° de candidat", c.ID},
+	rows := [][2]string{{"Nom et prénoms", c.Name}}
+	if c.BirthName != "" && c.LastName != "" && !strings.EqualFold(c.BirthName, c.LastName) {
+		rows = append(rows, [2]string{"Nom de naissance", c.BirthName})
 	}
-	const pad, labelW = 4.0, 40.0
-	d.font(bold, 11)
-	lh := d.lineH() + 1
-	h := 2*pad + float64(len(rows))*lh - 1
-	d.box(marginX+10, r.y, contentW-20, h, -1, greyLight, 0)
-	y := r.y + pad
-	for i, row := range rows {
-		d.font(regular, 9.5)
-		d.grey(greyText)
-		d.text(marginX+10+pad, y+0.5, labelW, row[0], "L")
-		d.black()
+	rows = append(rows, [2]string{"Date de naissance", frenchDay(c.BirthDate)}, [2]string{"N° de candidat", c.ID})
+	const pad, labelW, inset = 4.0, 40.0, 10.0
+	valueW := contentW - 2*inset - 2*pad - labelW
+	type row struct {
+		label string
+		lines []string
+		size  float64
+	}
+	var laid []row
+	h := 2*pad - 1
+	for i, rw := range rows {
 		size := 10.5
 		if i == 0 {
 			size = 12
 		}
 		d.font(bold, size)
-		d.text(marginX+10+pad+labelW, y, contentW-20-2*pad-labelW, shorten(sanitize(row[1]), 70), "L")
-		y += lh
+		ls := d.lines(rw[1], valueW)
+		if len(ls) == 0 {
+			ls = []string{""}
+		}
+		laid = append(laid, row{rw[0], ls, size})
+		h += float64(len(ls))*d.lineH() + 1
 	}
-	r.y += h + 6
+	r.need(h + 6)
+	d.box(marginX+inset, r.y, contentW-2*inset, h, -1, greyLight, 0)
+	y := r.y + pad
+	for _, rw := range laid {
+		d.font(regular, 9.5)
+		d.grey(greyText)
+		d.text(marginX+inset+pad, y+0.5, labelW, rw.label, "L")
+		d.black()
+		d.font(bold, rw.size)
+		for _, l := range rw.lines {
+			d.text(marginX+inset+pad+labelW, y, valueW, l, "L")
+			y += d.lineH()
+		}
+		y++
+	}
+	r.y += h + 5
 }
 
-// bloc draws a validated bloc: its code, title and date on a bar, then its
-// competences with their sentences.
+// bloc draws a validated bloc: its codes, title and date on a bar, then
+// its competences with their sentences.
 func (r *attestationRenderer) bloc(b dossier.AttestedBloc) {
 	d := r.d
 	const pad, labelW, compSize = 2.2, 23.0, 8.5
 	date := "Bloc " + r.validated(b)
+	heading := b.Code + " · " + b.Title
+	if b.RNCPCode != "" {
+		heading = b.RNCPCode + " · " + heading
+	}
 	d.font(bold, 10)
-	titleLines := d.lines(b.Code+" · "+b.Title, contentW-2*pad)
+	titleLines := d.lines(heading, contentW-2*pad)
 	titleH := float64(len(titleLines)) * d.lineH()
 	d.font(regular, 8.5)
 	dateLines := d.lines(date, contentW-2*pad)
@@ -364,7 +547,6 @@ func (r *attestationRenderer) bloc(b dossier.AttestedBloc) {
 	// Keep the bar with its first competence.
 	first := 0.0
 	if len(b.Competences) > 0 {
-		d.font(regular, 9)
 		d.font(regular, compSize)
 		first = float64(len(d.lines(b.Competences[0].Text, contentW-2*pad-labelW)))*d.lineH() + 1.2
 	}
@@ -385,7 +567,7 @@ func (r *attestationRenderer) bloc(b dossier.AttestedBloc) {
 	}
 	d.black()
 	r.y += barH + 2
-	r.inBloc = b.Code + " · " + b.Title
+	r.inBloc = heading
 	for _, c := range b.Competences {
 		d.font(regular, compSize)
 		ls := d.lines(c.Text, contentW-2*pad-labelW)
@@ -408,18 +590,19 @@ func (r *attestationRenderer) bloc(b dossier.AttestedBloc) {
 }
 
 // verification draws the block that ends the document: number, code, QR
-// code and URL, and where the signed data is.
+// code and URL, and how the document is signed.
 func (r *attestationRenderer) verification() error {
 	d, a := r.d, r.a
-	const qrSize, pad, labelW = 34.0, 4.0, 36.0
+	const qrSize, pad, labelW = 29.0, 3.5, 36.0
 	textW := contentW - qrSize - 3*pad
 	d.font(regular, 8.5)
 	urlLines := d.lines(a.VerifyURL, textW-labelW)
-	note := "Ce document est signé électroniquement. Les données signées sont jointes au fichier PDF (" +
-		payloadName(a.Number) + ") ; l'adresse ou le QR code permettent d'en vérifier l'authenticité auprès de l'organisme certificateur."
+	note := "Document signé électroniquement par l'organisme certificateur : un lecteur PDF en affiche la signature, qui ne tient plus si le fichier est modifié. Les données signées sont jointes au fichier (" +
+		payloadName(a.Number) + ") ; l'adresse ou le QR code permettent d'en vérifier l'authenticité."
+	d.font(regular, 8)
 	noteLines := d.lines(note, textW)
-	h := max(qrSize, 4*6.0+float64(len(urlLines))*d.lineH()+2+float64(len(noteLines))*d.lineH()) + 2*pad
-	r.y = max(r.y+6, d.bottom()-h-2) // at the foot of the last page
+	h := max(qrSize, 2*6.0+float64(len(urlLines))*4.6+2+float64(len(noteLines))*d.lineH()) + 2*pad
+	r.y = max(r.y+3, d.bottom()-h-1) // at the foot of the last page
 	r.need(h)
 	d.box(marginX, r.y, contentW, h, 0, -1, 0.4)
 	if err := d.drawQR(marginX+contentW-pad-qrSize, r.y+(h-qrSize)/2, qrSize, a.VerifyURL); err != nil {
@@ -437,16 +620,15 @@ func (r *attestationRenderer) verification() error {
 	}
 	field("Document n°", a.Number, 10)
 	field("Code de vérification", a.Code, 10)
-	field("Délivré le", frenchDate(france(a.IssuedAt)), 9.5)
 	d.font(regular, 8.5)
 	d.grey(greyText)
-	d.text(x, y, labelW, "Vérification", "L")
+	d.text(x, y+0.4, labelW, "Vérification", "L")
 	d.black()
 	for _, l := range urlLines {
-		d.text(x+labelW, y, textW-labelW, l, "L")
-		y += d.lineH()
+		d.text(x+labelW, y+0.4, textW-labelW, l, "L")
+		y += 4.6
 	}
-	y += 6 - d.lineH() + 2
+	y += 6 - 4.6 + 2
 	d.font(regular, 8)
 	d.grey(greyText)
 	for _, l := range noteLines {

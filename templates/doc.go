@@ -1,8 +1,11 @@
 // Package templates renders the certification's printed documents as PDF:
 // the pre-filled grading sheet an assessor fills in for one candidate's
 // written document (RenderSheet), and the attestation or relevé de
-// décisions issued after the jury (RenderAttestation), which carries its
-// signed JSON inside the file (SignedPayload gets it back).
+// décisions issued after the jury (RenderAttestation), with every mention
+// France compétences requires of a parchemin, which carries its signed
+// JSON inside the file (SignedPayload gets it back) and is then sealed by
+// pades. Verification never renders again: the template may change from
+// one release to the next without touching any attestation issued.
 //
 // It is the only home of github.com/jung-kurt/gofpdf in the project. It
 // lays out what it is given and decides nothing: the sheet shows where the

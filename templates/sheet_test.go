@@ -300,7 +300,7 @@ func TestRenderConcurrently(t *testing.T) {
 					err = errors.New("a sheet rendered in parallel differs")
 				}
 			} else {
-				err = templates.RenderAttestation(&b, a, signed)
+				err = templates.RenderAttestation(&b, a, signed, nil)
 			}
 			errs <- err
 		}()

@@ -90,6 +90,11 @@ var texts = map[string]string{
 	"runUnchanged":                 "%d attestation(s) déjà délivrée(s), inchangée(s)",
 	"runNotSubmitted":              "Décisions non transmises :",
 	"runIncomplete":                "Résultat incomplet :",
+	"runNotBefore":                 "Les attestations pourront être générées à partir du %s.",
+	"runWithheld":                  "Aucune attestation délivrée à ces candidats, et pourquoi :",
+	"revoke":                       "Révoquer",
+	"revokePrompt":                 "Motif de la révocation de l'attestation %s (il est dit à qui la vérifie) :",
+	"revoked":                      "révoquée le %s : %s",
 	"downloading":                  "Préparation du téléchargement…",
 	"downloaded":                   "Téléchargé : %s.",
 }

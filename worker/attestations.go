@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -16,79 +17,9 @@ import (
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
 	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/templates"
 )
-
-// AttestationRef is the record at dossier.CandidateAttestationKey. Number
-// always names an attestation that is issued: signed, stored, printed and
-// findable by its code (the API reads only that field). The one being
-// issued, if any, is in Claim.
-type AttestationRef struct {
-	// Number, Code, Kind and IssuedAt are those of the candidate's current
-	// attestation. Empty until the first is issued.
-	Number   string                  `json:"number,omitempty"`
-	Code     string                  `json:"code,omitempty"`
-	Kind     dossier.AttestationKind `json:"kind,omitempty"`
-	IssuedAt time.Time               `json:"issued_at,omitzero"`
-	// Fingerprint is a digest of what the current attestation states
-	// (outcome, validated blocs, identity, session and jury date): the
-	// same fingerprint, the same attestation.
-	Fingerprint string `json:"fingerprint,omitempty"`
-	// Previous is the number of the attestation the current one
-	// superseded, and revoked.
-	Previous string `json:"previous,omitempty"`
-	// Claim is the attestation being issued, from the moment a worker
-	// claims the candidate until the attestation is issued and becomes
-	// the current one.
-	Claim *AttestationClaim `json:"claim,omitempty"`
-}
-
-// AttestationClaim is an attestation being issued.
-type AttestationClaim struct {
-	// Fingerprint is that of the result being attested.
-	Fingerprint string `json:"fingerprint"`
-	// Attestation is the attestation, once numbered; kept so that a retry
-	// finishes exactly it: same number, code and date.
-	Attestation *dossier.Attestation `json:"attestation,omitempty"`
-}
-
-// CodeRecord is the record at dossier.VerificationCodeKey: the attestation
-// a verification code leads to (the latest, when one supersedes another
-// and keeps its code).
-type CodeRecord struct {
-	Number string `json:"number"`
-}
-
-// AttestationRun is the record at AttestationRunKey: how the last
-// attestation run of a session went, for the admin who asked for it.
-type AttestationRun struct {
-	Session string `json:"session"`
-	// State is "running", then "done", "retrying" (a transient failure;
-	// it will run again) or "failed" (Error says why).
-	State      string    `json:"state"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
-	// Issued are the numbers issued by this run.
-	Issued []string `json:"issued,omitempty"`
-	// Unchanged counts the candidates whose attestation was already issued
-	// for their result.
-	Unchanged int `json:"unchanged"`
-	// NotSubmitted are the candidates whose decisions are not submitted;
-	// Incomplete those whose result is incomplet.
-	NotSubmitted []string `json:"not_submitted,omitempty"`
-	Incomplete   []string `json:"incomplete,omitempty"`
-	// Problems are the candidates for whom nothing could be issued, and
-	// why; the others were issued all the same.
-	Problems []CandidateProblem `json:"problems,omitempty"`
-	Error    *dossier.Error     `json:"error,omitempty"`
-}
-
-// CandidateProblem says why a candidate got no attestation.
-type CandidateProblem struct {
-	Candidate string `json:"candidate"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-}
 
 // sequence is the record at SequenceKey.
 type sequence struct {
@@ -116,18 +47,22 @@ var errClaimLost = errors.New("attestation claim changed")
 
 // IssueAttestations is the handler of TypeSessionAttestations: for each
 // candidate of the session whose decisions are submitted, it applies the
-// jury rules (grading.Decide), stores the Result at dossier.ResultKey and,
-// unless the outcome is incomplet, issues the attestation (or relevé de
-// décisions): numbered from a counter record, signed, printed, findable by
-// its verification code, named by dossier.CandidateAttestationKey.
+// jury rules (grading.Decide) to the decisions, scores, earlier blocs and
+// current documents, stores the Result at dossier.ResultKey and, unless
+// the outcome is incomplet or a document changed after the decisions,
+// issues the attestation (or relevé de décisions): numbered from a counter
+// record, its JSON signed, printed, its PDF sealed, findable by its
+// verification code, named by dossier.CandidateAttestationKey.
 //
 // It is idempotent: a candidate whose attestation states the same result
 // is skipped; one whose result changed gets a new attestation that
 // supersedes the old one (same code) and revokes it. What it did is
-// recorded at AttestationRunKey. A problem with one candidate's data is
-// listed there and does not stop the others; a session that cannot be
-// issued at all (unknown, no jury date, no signing key) fails without
-// retrying; storage failures are retried, and a retry resumes.
+// recorded at AttestationRunKey, with, for each candidate who got nothing,
+// why. A problem with one candidate's data is listed there and does not
+// stop the others; a session that cannot be issued at all (unknown,
+// before its jury's date, a mention or a key missing) fails without
+// retrying and says what to do; storage failures are retried, and a retry
+// resumes.
 func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error {
 	start := time.Now()
 	var pl AttestationsPayload
@@ -136,7 +71,7 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	n, last := attempt(ctx)
-	run := &AttestationRun{Session: pl.Session, State: "running", StartedAt: p.now().UTC()}
+	run := &dossier.AttestationRun{Session: pl.Session, State: "running", StartedAt: p.now().UTC()}
 	err := setRecord(ctx, p.records, AttestationRunKey(pl.Session), *run)
 	if err == nil {
 		err = p.attestations(ctx, pl.Session, run)
@@ -190,14 +125,10 @@ func (p *Processor) IssueAttestations(ctx context.Context, t *asynq.Task) error 
 // runFailure makes e end the whole run without retrying.
 func runFailure(e *dossier.Error) error { return fmt.Errorf("%w: %w", e, asynq.SkipRetry) }
 
-func (p *Processor) attestations(ctx context.Context, session string, run *AttestationRun) error {
-	if len(p.key) == 0 {
-		return runFailure(dossier.Errorf(dossier.EUnavailable,
-			"Aucune clé de signature n'est configurée sur le service de traitement : les attestations ne peuvent pas être délivrées."))
-	}
-	if p.certifier == "" || p.verifyBase == "" {
-		return runFailure(dossier.Errorf(dossier.EUnavailable,
-			"Le nom de l'organisme certificateur ou l'adresse de vérification n'est pas configuré sur le service de traitement : les attestations ne peuvent pas être délivrées."))
+func (p *Processor) attestations(ctx context.Context, session string, run *dossier.AttestationRun) error {
+	m, err := p.checkSettings()
+	if err != nil {
+		return err
 	}
 	var sess dossier.Session
 	if _, err := p.records.Get(ctx, dossier.SessionKey(session), &sess); err != nil {
@@ -213,6 +144,12 @@ func (p *Processor) attestations(ctx context.Context, session string, run *Attes
 		return runFailure(dossier.Errorf(dossier.EInvalid,
 			"La date du jury de la session %s n'est pas renseignée : renseignez-la, puis relancez la génération des attestations.", session))
 	}
+	if err := attest.CheckJuryDate(sess.JuryDate, p.now()); err != nil {
+		run.NotBefore = sess.JuryDate.UTC()
+		var de *dossier.Error
+		errors.As(err, &de)
+		return runFailure(de)
+	}
 	keys, err := p.records.List(ctx, dossier.CandidatesPrefix(session))
 	if err != nil {
 		return fmt.Errorf("list candidates: %w", err)
@@ -225,11 +162,13 @@ func (p *Processor) attestations(ctx context.Context, session string, run *Attes
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := p.candidate(ctx, sess, id, run)
+		err := p.candidate(ctx, sess, m, id, run)
 		var pb *problem
 		if errors.As(err, &pb) {
-			run.Problems = append(run.Problems, CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
-			p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
+			run.Problems = append(run.Problems, dossier.CandidateProblem{Candidate: id, Code: pb.err.Code, Message: pb.err.Message})
+			if pb.err.Code != dossier.ProblemNotSubmitted && pb.err.Code != dossier.ProblemIncomplete {
+				p.log.Warn("attestation refused", "session", session, "candidate", id, "code", pb.err.Code, "error", pb.err)
+			}
 			continue
 		}
 		if err != nil {
@@ -239,15 +178,51 @@ func (p *Processor) attestations(ctx context.Context, session string, run *Attes
 	return nil
 }
 
+// checkSettings returns the mentions of the attestations, or the failure
+// of the run that names every setting missing.
+func (p *Processor) checkSettings() (attest.Mentions, error) {
+	var missing []string
+	if len(p.key) == 0 {
+		missing = append(missing, "la clé qui signe les attestations (--signing-key, $DOSSIER_SIGNING_KEY)")
+	}
+	if p.verifyBase == "" {
+		missing = append(missing, "l'adresse publique de vérification (--verify-base, $DOSSIER_VERIFY_BASE)")
+	}
+	if len(missing) > 0 {
+		return attest.Mentions{}, runFailure(dossier.Errorf(dossier.EUnavailable,
+			"Le service de traitement n'a pas %s : les attestations ne peuvent pas être délivrées.", strings.Join(missing, " ni ")))
+	}
+	m := p.mentions
+	m.Certification = attest.OverrideCertification(p.ref.Certification, p.mentions.Certification)
+	if p.seal != nil {
+		if err := p.seal.ValidAt(p.now()); err != nil {
+			c := p.seal.Certificate
+			return attest.Mentions{}, runFailure(dossier.Errorf(dossier.EUnavailable,
+				"Le certificat de cachet qui signe les PDF (--signing-certificate) n'est valable que du %s au %s : remplacez-le, les attestations ne peuvent pas être délivrées.",
+				attest.FrenchDate(c.NotBefore), attest.FrenchDate(c.NotAfter)))
+		}
+		m.SealCertificate = p.seal.Fingerprint()
+	}
+	m, err := attest.CheckMentions(m)
+	if err != nil {
+		var de *dossier.Error
+		errors.As(err, &de)
+		return attest.Mentions{}, runFailure(de)
+	}
+	return m, nil
+}
+
 // candidate decides one candidate's result and issues their attestation.
-func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id string, run *AttestationRun) error {
+// A candidate who gets nothing is a *problem saying why.
+func (p *Processor) candidate(ctx context.Context, sess dossier.Session, m attest.Mentions, id string, run *dossier.AttestationRun) error {
 	var sheet dossier.DecisionSheet
 	if _, err := p.records.Get(ctx, dossier.DecisionsKey(sess.ID, id), &sheet); err != nil && !errors.Is(err, dossier.ErrNotFound) {
 		return fmt.Errorf("read decisions: %w", err)
 	}
 	if !sheet.Submitted {
 		run.NotSubmitted = append(run.NotSubmitted, id)
-		return nil
+		return &problem{err: dossier.Errorf(dossier.ProblemNotSubmitted,
+			"Décisions non transmises : les évaluateurs doivent transmettre leurs décisions sur chaque compétence.")}
 	}
 	var cand dossier.Candidate
 	if _, err := p.records.Get(ctx, dossier.CandidateKey(sess.ID, id), &cand); err != nil {
@@ -259,8 +234,13 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 	if cand.ID == "" {
 		cand.ID = id
 	}
-	res, err := grading.Decide(&p.ref.Referentiel, dossier.JuryInput{
-		Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior})
+	docs, err := p.documents(ctx, sess.ID, id)
+	if err != nil {
+		return err
+	}
+	in := dossier.JuryInput{Candidate: id, Decisions: sheet.Decisions, Scores: sheet.Scores, Prior: sheet.Prior,
+		Documents: docs, SubmittedAt: sheet.SubmittedAt}
+	res, err := grading.Decide(&p.ref.Referentiel, in)
 	if err != nil {
 		return candidateProblem(err)
 	}
@@ -269,24 +249,65 @@ func (p *Processor) candidate(ctx context.Context, sess dossier.Session, id stri
 	}
 	if res.Outcome == dossier.OutcomeIncomplete {
 		run.Incomplete = append(run.Incomplete, id)
-		return nil
+		return &problem{err: dossier.Errorf(dossier.ProblemIncomplete, "Résultat incomplet : %s.", undecided(res))}
 	}
-	return p.issue(ctx, sess, cand, res, run)
+	if err := attest.CheckDocuments(id, in.DecidedAt(), docs); err != nil {
+		return candidateProblem(err)
+	}
+	return p.issue(ctx, sess, m, cand, res, in, run)
+}
+
+// undecided says which competences are undecided and why.
+func undecided(res dossier.Result) string {
+	var parts []string
+	for _, c := range res.Competences {
+		if c.State == dossier.CompetenceUndecided {
+			parts = append(parts, c.Competence+" ("+c.Reason+")")
+		}
+	}
+	const most = 6
+	if len(parts) > most {
+		parts = append(parts[:most], fmt.Sprintf("et %d autres", len(parts)-most))
+	}
+	return "sans décision sur " + strings.Join(parts, ", ")
+}
+
+// documents returns the candidate's current documents, one per written
+// modality of the referentiel.
+func (p *Processor) documents(ctx context.Context, session, id string) ([]dossier.SubmittedDocument, error) {
+	var out []dossier.SubmittedDocument
+	for _, m := range p.ref.Modalities {
+		if !m.Written {
+			continue
+		}
+		var rec dossier.DocumentRecord
+		_, err := p.records.Get(ctx, dossier.DocumentStateKey(session, id, m.Code), &rec)
+		if errors.Is(err, dossier.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read document %s: %w", m.Code, err)
+		}
+		if rec.Current.SHA256 != "" {
+			out = append(out, dossier.SubmittedDocument{Modality: m.Code, SHA256: rec.Current.SHA256, ReceivedAt: rec.Current.ReceivedAt})
+		}
+	}
+	return out, nil
 }
 
 // issue makes sure the candidate's current attestation states res.
 //
-// The candidate's AttestationRef is claimed first (a conditional write), so
+// The candidate's dossier.AttestationRef is claimed first (a conditional write), so
 // that of two workers on one candidate only one issues; the attestation is
 // then built with a number drawn from the counter and kept in the claim,
 // and every later step (sign, print, store, code, revocation) is a write
 // that a retry can repeat. A claim left by an interrupted run is finished
 // as it was started, then superseded if the result has changed since.
-func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, run *AttestationRun) error {
+func (p *Processor) issue(ctx context.Context, sess dossier.Session, m attest.Mentions, cand dossier.Candidate, res dossier.Result, in dossier.JuryInput, run *dossier.AttestationRun) error {
 	fp := fingerprint(sess, cand, res)
 	key := dossier.CandidateAttestationKey(sess.ID, cand.ID)
 	for range 10 {
-		var ref AttestationRef
+		var ref dossier.AttestationRef
 		etag, err := p.records.Get(ctx, key, &ref)
 		if err != nil && !errors.Is(err, dossier.ErrNotFound) {
 			return fmt.Errorf("read attestation pointer: %w", err)
@@ -302,7 +323,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 		default:
 			// Claim it: no claim, or one for another result that was
 			// never numbered (nothing of it was published).
-			ref.Claim = &AttestationClaim{Fingerprint: fp}
+			ref.Claim = &dossier.AttestationClaim{Fingerprint: fp}
 			if etag == "" {
 				_, err = p.records.Create(ctx, key, ref)
 			} else {
@@ -317,7 +338,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 		}
 		claim := ref.Claim
 		if claim.Attestation == nil {
-			claim, err = p.number(ctx, sess, cand, res, ref, key)
+			claim, err = p.number(ctx, sess, m, cand, res, in, ref, key)
 			if errors.Is(err, errClaimLost) {
 				continue
 			}
@@ -348,7 +369,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, cand dossie
 // one, with a number drawn from the counter, and records it in the claim.
 // If another worker recorded one first, that one is returned: the number
 // drawn here is left unused.
-func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossier.Candidate, res dossier.Result, ref AttestationRef, key string) (*AttestationClaim, error) {
+func (p *Processor) number(ctx context.Context, sess dossier.Session, m attest.Mentions, cand dossier.Candidate, res dossier.Result, in dossier.JuryInput, ref dossier.AttestationRef, key string) (*dossier.AttestationClaim, error) {
 	var prev *dossier.Attestation
 	if ref.Number != "" {
 		a, err := p.readAttestation(ctx, ref.Number)
@@ -364,8 +385,9 @@ func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossi
 	}
 	issued := p.now().UTC().Truncate(time.Second)
 	opts := attest.Options{
-		Certifier: p.certifier, VerifyBase: p.verifyBase, Session: sess.ID, JuryDate: sess.JuryDate,
+		Mentions: m, VerifyBase: p.verifyBase, Session: sess.ID, JuryDate: sess.JuryDate,
 		IssuedAt: issued, Prefix: p.prefix, Year: issued.Year(), Sequence: 1, Supersedes: prev,
+		DecidedAt: in.DecidedAt(), Documents: in.Documents,
 	}
 	// Check everything but the number before drawing one: a candidate
 	// whose data cannot make an attestation must not use up numbers. The
@@ -391,7 +413,7 @@ func (p *Processor) number(ctx context.Context, sess dossier.Session, cand dossi
 		a.Supersedes = ref.Number
 	}
 	fp := ref.Claim.Fingerprint
-	v, err := dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+	v, err := dossier.Modify(ctx, p.records, key, func(v *dossier.AttestationRef) error {
 		switch {
 		case v.Claim == nil || v.Claim.Fingerprint != fp || v.Number != ref.Number:
 			return errClaimLost
@@ -432,14 +454,14 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 	if err != nil {
 		return false, fmt.Errorf("store attestation: %w", err)
 	}
-	var pdf bytes.Buffer
-	if err := templates.RenderAttestation(&pdf, a, signed); err != nil {
-		return false, candidateProblem(err)
+	pdf, err := p.print(a, signed)
+	if err != nil {
+		return false, err
 	}
-	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), "application/pdf"); err != nil {
+	if err := p.blobs.Put(ctx, dossier.AttestationPDFKey(a.Number), bytes.NewReader(pdf), int64(len(pdf)), "application/pdf"); err != nil {
 		return false, fmt.Errorf("store attestation PDF: %w", err)
 	}
-	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), CodeRecord{Number: a.Number}); err != nil {
+	if err := setRecord(ctx, p.records, dossier.VerificationCodeKey(a.Code), dossier.CodeRecord{Number: a.Number}); err != nil {
 		return false, fmt.Errorf("store verification code: %w", err)
 	}
 	if a.Supersedes != "" {
@@ -449,7 +471,7 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 			return false, fmt.Errorf("revoke %s: %w", a.Supersedes, err)
 		}
 	}
-	_, err = dossier.Modify(ctx, p.records, key, func(v *AttestationRef) error {
+	_, err = dossier.Modify(ctx, p.records, key, func(v *dossier.AttestationRef) error {
 		mine = false
 		switch {
 		case v.Number == a.Number && v.Claim == nil:
@@ -457,7 +479,7 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 		case v.Claim == nil || v.Claim.Attestation == nil || v.Claim.Attestation.Number != a.Number:
 			return errClaimLost
 		}
-		*v = AttestationRef{Number: a.Number, Code: a.Code, Kind: a.Kind, IssuedAt: a.IssuedAt,
+		*v = dossier.AttestationRef{Number: a.Number, Code: a.Code, Kind: a.Kind, IssuedAt: a.IssuedAt,
 			Fingerprint: fp, Previous: a.Supersedes}
 		mine = true
 		return nil
@@ -466,6 +488,26 @@ func (p *Processor) publish(ctx context.Context, a dossier.Attestation, fp, key 
 		return false, nil
 	}
 	return mine, err
+}
+
+// print renders the attestation a, whose signed JSON is signed, and seals
+// the PDF.
+func (p *Processor) print(a dossier.Attestation, signed []byte) ([]byte, error) {
+	if p.seal == nil || a.SealCertificate != p.seal.Fingerprint() {
+		// Numbered with another certificate before a restart: its PDF
+		// can only be sealed by that one.
+		return nil, candidateProblem(dossier.Errorf(dossier.EUnavailable,
+			"L'attestation %s a été préparée avec un autre certificat de cachet que celui configuré (--signing-certificate) : remettez ce certificat, ou révoquez-la et relancez la génération.", a.Number))
+	}
+	var pdf bytes.Buffer
+	if err := templates.RenderAttestation(&pdf, a, signed, p.signature); err != nil {
+		return nil, candidateProblem(err)
+	}
+	sealed, err := pades.Sign(pdf.Bytes(), p.seal, attest.SealInfo(a))
+	if err != nil {
+		return nil, candidateProblem(err)
+	}
+	return sealed, nil
 }
 
 // errAlreadyIssued: another worker made the attestation current first.

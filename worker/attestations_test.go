@@ -16,11 +16,12 @@ import (
 
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
-	"github.com/dossier-cert/dossier/templates"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/worker"
 )
 
-var juryDate = time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
+// juryDate is past: attestations can be issued.
+var juryDate = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
 
 // competences of the referentiel, by bloc.
 var blocs = map[string][]string{
@@ -33,6 +34,9 @@ var blocs = map[string][]string{
 // blocs listed, non_acquis on the others, except those in undecided.
 func sheet(acquired []string, undecided ...string) dossier.DecisionSheet {
 	s := dossier.DecisionSheet{Submitted: true, SubmittedBy: "admin"}
+	for q := 1; q <= 12; q++ { // every E2 questionnaire passed
+		s.Scores = append(s.Scores, dossier.QuestionnaireScore{Questionnaire: q, Score: 75})
+	}
 	for b, cs := range blocs {
 		for _, c := range cs {
 			if slices.Contains(undecided, c) {
@@ -43,7 +47,7 @@ func sheet(acquired []string, undecided ...string) dossier.DecisionSheet {
 				v = dossier.Acquis
 			}
 			s.Decisions = append(s.Decisions, dossier.Decision{Competence: c, Verdict: v, Assessor: "eval1",
-				Date: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)})
+				Date: time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC)})
 		}
 	}
 	return s
@@ -58,7 +62,7 @@ func juryFixture(t testing.TB, records dossier.Records, sess string, decisions m
 		t.Fatal(err)
 	}
 	for id, d := range decisions {
-		c := dossier.Candidate{ID: id, LastName: "Nom-" + id, FirstNames: []string{"Prénom"}, BirthDate: "1990-01-02"}
+		c := dossier.Candidate{ID: id, LastName: "Lefèvre-Dupont", FirstNames: []string{"Anne-Sophie"}, BirthDate: "1990-01-02"}
 		if _, err := records.Create(ctx, dossier.CandidateKey(sess, id), c); err != nil {
 			t.Fatal(err)
 		}
@@ -91,18 +95,18 @@ func attestationsTask(t testing.TB, sess string) *asynq.Task {
 	return task
 }
 
-func runRecord(t testing.TB, records dossier.Records, sess string) worker.AttestationRun {
+func runRecord(t testing.TB, records dossier.Records, sess string) dossier.AttestationRun {
 	t.Helper()
-	var run worker.AttestationRun
-	if _, err := records.Get(testCtx(t), worker.AttestationRunKey(sess), &run); err != nil {
+	var run dossier.AttestationRun
+	if _, err := records.Get(testCtx(t), dossier.AttestationRunKey(sess), &run); err != nil {
 		t.Fatal(err)
 	}
 	return run
 }
 
-func pointer(t testing.TB, records dossier.Records, sess, id string) worker.AttestationRef {
+func pointer(t testing.TB, records dossier.Records, sess, id string) dossier.AttestationRef {
 	t.Helper()
-	var ref worker.AttestationRef
+	var ref dossier.AttestationRef
 	if _, err := records.Get(testCtx(t), dossier.CandidateAttestationKey(sess, id), &ref); err != nil {
 		t.Fatalf("attestation pointer of %s: %v", id, err)
 	}
@@ -136,12 +140,21 @@ func verify(t testing.TB, blobs dossier.Blobs, records dossier.Records, number s
 		t.Fatalf("verify %s: %v, %s", number, err, v.Status)
 	}
 	pdf := blob(t, blobs, dossier.AttestationPDFKey(number))
-	payload, err := templates.SignedPayload(pdf)
+	payload, err := pades.SignedPayload(pdf)
 	// The record is the envelope's bytes and a newline.
 	if err != nil || !bytes.Equal(payload, bytes.TrimSuffix(signed, []byte("\n"))) {
 		t.Errorf("the PDF of %s does not carry its signed JSON: %v", number, err)
 	}
-	var code worker.CodeRecord
+	// The PDF verifies as a whole, sealed by the configured certificate.
+	pv, err := attest.VerifyPDF(pdf, ring, func(n string) (*dossier.Revocation, bool) {
+		var r dossier.Revocation
+		_, err := records.Get(testCtx(t), dossier.RevocationKey(n), &r)
+		return &r, err == nil
+	})
+	if err != nil || pv.Status != v.Status || pv.Seal == nil || pv.Seal.Fingerprint != seal().Fingerprint() {
+		t.Errorf("the PDF of %s: %+v, %v; want %s, sealed", number, pv, err, v.Status)
+	}
+	var code dossier.CodeRecord
 	if _, err := records.Get(testCtx(t), dossier.VerificationCodeKey(v.Attestation.Code), &code); err != nil {
 		t.Errorf("code of %s: %v", number, err)
 	}
@@ -172,9 +185,22 @@ func TestIssueAttestations(t *testing.T) {
 	}
 	run := runRecord(t, records, sess)
 	if run.State != "done" || len(run.Issued) != 2 || run.Unchanged != 0 ||
-		!slices.Equal(run.Incomplete, []string{"A3"}) || !slices.Equal(run.NotSubmitted, []string{"A4", "A6"}) ||
-		len(run.Problems) != 1 || run.Problems[0].Candidate != "A5" || run.Problems[0].Code != dossier.EInvalid {
+		!slices.Equal(run.Incomplete, []string{"A3"}) || !slices.Equal(run.NotSubmitted, []string{"A4", "A6"}) {
 		t.Fatalf("run: %+v", run)
+	}
+	// Why each candidate got nothing, in candidate order.
+	why := map[string]string{}
+	var order []string
+	for _, p := range run.Problems {
+		why[p.Candidate] = p.Code + " " + p.Message
+		order = append(order, p.Candidate)
+	}
+	if !slices.Equal(order, []string{"A3", "A4", "A5", "A6"}) ||
+		!strings.HasPrefix(why["A3"], dossier.ProblemIncomplete+" Résultat incomplet : sans décision sur C10 (aucune décision d'évaluateur)") ||
+		!strings.HasPrefix(why["A4"], dossier.ProblemNotSubmitted+" Décisions non transmises") ||
+		!strings.HasPrefix(why["A5"], dossier.EInvalid+" ") || !strings.Contains(why["A5"], `"C99"`) ||
+		!strings.HasPrefix(why["A6"], dossier.ProblemNotSubmitted) {
+		t.Fatalf("problems: %q", run.Problems)
 	}
 
 	a1, a2 := pointer(t, records, sess, "A1"), pointer(t, records, sess, "A2")
@@ -195,7 +221,7 @@ func TestIssueAttestations(t *testing.T) {
 		t.Errorf("result of A3: %+v, %v", res.Outcome, err)
 	}
 	for _, id := range []string{"A3", "A4", "A5"} {
-		if _, err := records.Get(ctx, dossier.CandidateAttestationKey(sess, id), new(worker.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
+		if _, err := records.Get(ctx, dossier.CandidateAttestationKey(sess, id), new(dossier.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
 			t.Errorf("%s has an attestation pointer: %v", id, err)
 		}
 	}
@@ -248,8 +274,69 @@ func TestIssueAttestationsRefused(t *testing.T) {
 	if !errors.Is(err, asynq.SkipRetry) {
 		t.Errorf("without a signing key: %v; want SkipRetry", err)
 	}
-	if run := runRecord(t, records, "s-nokey"); run.State != "failed" || run.Error == nil || !strings.Contains(run.Error.Message, "clé de signature") {
+	if run := runRecord(t, records, "s-nokey"); run.State != "failed" || run.Error == nil || !strings.Contains(run.Error.Message, "--signing-key") {
 		t.Errorf("run without a key: %+v", run)
+	}
+
+	// Without the mentions France compétences requires: refused, naming
+	// every setting, whatever the candidates.
+	bare := config(t, blobs, records)
+	bare.Seal, bare.Place, bare.Certification = nil, "", dossier.Certification{}
+	proc, err = worker.NewProcessor(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	juryFixture(t, records, "s-bare", map[string]*dossier.DecisionSheet{"A1": &title})
+	err = proc.IssueAttestations(ctx, attestationsTask(t, "s-bare"))
+	if !errors.Is(err, asynq.SkipRetry) {
+		t.Errorf("without mentions: %v; want SkipRetry", err)
+	}
+	run := runRecord(t, records, "s-bare")
+	for _, want := range []string{"--certification-code", "--rncp-decision-date", "--level", "--nsf", "--place", "--signing-certificate"} {
+		if run.State != "failed" || run.Error == nil || !strings.Contains(run.Error.Message, want) {
+			t.Errorf("run without mentions does not name %s: %+v", want, run)
+		}
+	}
+	if _, err := records.Get(ctx, dossier.CandidateAttestationKey("s-bare", "A1"), new(dossier.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
+		t.Errorf("an attestation without its mentions: %v", err)
+	}
+
+	// A seal certificate that has expired: refused, saying so.
+	old, err := pades.SelfSigned("Organisme & Associés", time.Now().AddDate(-12, 0, 0), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := config(t, blobs, records)
+	if expired.Seal, err = pades.ParseSigner(old); err != nil {
+		t.Fatal(err)
+	}
+	proc, err = worker.NewProcessor(expired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	juryFixture(t, records, "s-expired", map[string]*dossier.DecisionSheet{"A1": &title})
+	if err := proc.IssueAttestations(ctx, attestationsTask(t, "s-expired")); !errors.Is(err, asynq.SkipRetry) {
+		t.Errorf("with an expired seal: %v; want SkipRetry", err)
+	}
+	if run := runRecord(t, records, "s-expired"); run.Error == nil || !strings.Contains(run.Error.Message, "certificat de cachet") {
+		t.Errorf("run with an expired seal: %+v", run)
+	}
+
+	// Six weeks before the jury: refused, saying from when.
+	early := newProcessor(t, blobs, records)
+	worker.SetClock(early, func() time.Time { return juryDate.AddDate(0, 0, -45) })
+	juryFixture(t, records, "s-early", map[string]*dossier.DecisionSheet{"A1": &title})
+	err = early.IssueAttestations(ctx, attestationsTask(t, "s-early"))
+	if !errors.Is(err, asynq.SkipRetry) || dossier.ErrorCode(err) != dossier.EConflict {
+		t.Errorf("before the jury: %v; want conflict, SkipRetry", err)
+	}
+	run = runRecord(t, records, "s-early")
+	if run.State != "failed" || !run.NotBefore.Equal(juryDate) || run.Error == nil ||
+		!strings.Contains(run.Error.Message, "Le jury ne se réunit que le 30 juin 2026") || len(run.Issued) != 0 {
+		t.Errorf("run before the jury: %+v", run)
+	}
+	if _, err := records.Get(ctx, dossier.CandidateAttestationKey("s-early", "A1"), new(dossier.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
+		t.Errorf("an attestation before the jury: %v", err)
 	}
 
 	if _, err := records.Create(ctx, dossier.SessionKey("s-nodate"), dossier.Session{ID: "s-nodate"}); err != nil {
@@ -262,6 +349,50 @@ func TestIssueAttestationsRefused(t *testing.T) {
 	err = newProcessor(t, blobs, records).IssueAttestations(ctx, attestationsTask(t, "s-unknown"))
 	if !errors.Is(err, asynq.SkipRetry) || dossier.ErrorCode(err) != dossier.ENotFound {
 		t.Errorf("unknown session: %v; want not_found, SkipRetry", err)
+	}
+}
+
+// A candidate whose document was uploaded again after the decisions were
+// submitted gets nothing, and the run says why; the others are issued.
+func TestIssueAttestationsDocumentChanged(t *testing.T) {
+	t.Parallel()
+	blobs, records := stores(t)
+	ctx := testCtx(t)
+	const sess = "s-changed"
+	title := sheet([]string{"B1", "B2", "B3"})
+	title.SubmittedAt = time.Date(2026, 6, 25, 9, 0, 0, 0, time.UTC)
+	juryFixture(t, records, sess, map[string]*dossier.DecisionSheet{"D1": &title, "D2": &title})
+	doc := func(id string, received time.Time) {
+		rec := dossier.DocumentRecord{Session: sess, Candidate: id, Modality: "E5", State: dossier.DocReady,
+			Current: dossier.DocumentVersion{SHA256: strings.Repeat("ab", 32), FileName: "e5.pdf", ReceivedAt: received}}
+		if _, err := records.Create(ctx, dossier.DocumentStateKey(sess, id, "E5"), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc("D1", time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
+	doc("D2", time.Date(2026, 6, 26, 14, 30, 0, 0, time.UTC)) // after the decisions
+	if err := newProcessor(t, blobs, records).IssueAttestations(ctx, attestationsTask(t, sess)); err != nil {
+		t.Fatal(err)
+	}
+	run := runRecord(t, records, sess)
+	if len(run.Issued) != 1 || len(run.Problems) != 1 || run.Problems[0].Candidate != "D2" ||
+		run.Problems[0].Code != dossier.ProblemDocumentChanged || !strings.Contains(run.Problems[0].Message, "E5 (déposé le 26 juin 2026 à 16h30)") {
+		t.Fatalf("run: %+v", run)
+	}
+	if _, err := records.Get(ctx, dossier.CandidateAttestationKey(sess, "D2"), new(dossier.AttestationRef)); !errors.Is(err, dossier.ErrNotFound) {
+		t.Errorf("D2 has an attestation: %v", err)
+	}
+	// D1's result lists no alert on E5: its document is evidence.
+	var res dossier.Result
+	if _, err := records.Get(ctx, dossier.ResultKey(sess, "D1"), &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Competences {
+		for _, a := range c.Alerts {
+			if strings.Contains(a, "E5") {
+				t.Errorf("%s: %s, though E5 was uploaded", c.Competence, a)
+			}
+		}
 	}
 }
 

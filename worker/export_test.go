@@ -1,6 +1,9 @@
 package worker
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetHook makes p call fn when a document task starts ("start") and before
 // each stage does its work ("extract", "check", "render", "issue"); an
@@ -14,3 +17,6 @@ func ProcessorOf(s *Server) *Processor { return s.proc }
 func NextSequence(ctx context.Context, p *Processor, prefix string, year int) (int, error) {
 	return p.nextSequence(ctx, prefix, year)
 }
+
+// SetClock makes p read the time from now.
+func SetClock(p *Processor, now func() time.Time) { p.now = now }

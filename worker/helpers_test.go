@@ -21,6 +21,7 @@ import (
 
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/attest"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/s3store/s3test"
 	"github.com/dossier-cert/dossier/worker"
 )
@@ -75,11 +76,27 @@ func (w testWriter) Write(p []byte) (int, error) {
 var (
 	keyOnce sync.Once
 	testKey ed25519.PrivateKey
+	sealer  *pades.Signer
 )
 
 func signingKey() ed25519.PrivateKey {
-	keyOnce.Do(func() { _, testKey = attest.GenerateKey() })
+	keyOnce.Do(func() {
+		_, testKey = attest.GenerateKey()
+		p, err := pades.SelfSigned("Organisme & Associés", time.Now().AddDate(-1, 0, 0), 10)
+		if err != nil {
+			panic(err)
+		}
+		if sealer, err = pades.ParseSigner(p); err != nil {
+			panic(err)
+		}
+	})
 	return testKey
+}
+
+// seal is the certificate that seals the attestations' PDFs in tests.
+func seal() *pades.Signer {
+	signingKey()
+	return sealer
 }
 
 func config(t testing.TB, blobs dossier.Blobs, records dossier.Records) worker.Config {
@@ -88,7 +105,13 @@ func config(t testing.TB, blobs dossier.Blobs, records dossier.Records) worker.C
 		Certifier:  "Organisme & Associés",
 		VerifyBase: "https://verification.example.fr",
 		SigningKey: signingKey(),
-		Logger:     testLogger(t),
+		Seal:       seal(),
+		Place:      "Lyon",
+		Signatory:  dossier.Signatory{Name: "Hélène Garnier", Role: "Directrice de la certification"},
+		// The embedded referentiel leaves them empty: the settings give
+		// them.
+		Certification: dossier.Certification{Code: "RNCP35227", Level: "6", NSF: []string{"313"}, RNCPDecisionDate: "2024-03-28"},
+		Logger:        testLogger(t),
 	}
 }
 

@@ -11,19 +11,19 @@ import (
 // package's storage.go); they belong there once the API reads them too.
 // What the worker writes at the root's keys: the signed JSON of an
 // attestation (a record holding the envelope's exact bytes) at
-// dossier.AttestationKey, its PDF at AttestationPDFKey, a CodeRecord at
-// VerificationCodeKey, a dossier.Revocation at RevocationKey, an
-// AttestationRef at CandidateAttestationKey and the dossier.Result at
-// ResultKey.
+// dossier.AttestationKey, its sealed PDF at AttestationPDFKey, a
+// dossier.CodeRecord at VerificationCodeKey, a dossier.Revocation at
+// RevocationKey, a dossier.AttestationRef at CandidateAttestationKey, the
+// dossier.Result at ResultKey and the dossier.AttestationRun at
+// AttestationRunKey.
 //
-//	sessions/{session}/attestations.json                   record: AttestationRun, the last attestation run of the session
 //	attestations/sequence/{prefix}-{year}.json             record: sequence, the last number issued
 //
 // The sequence records lie one level under AttestationsPrefix, so listing
 // the attestations does not return them.
 
 // AttestationRunKey is the key of the record of a session's last
-// attestation run.
+// attestation run (dossier.AttestationRunKey).
 func AttestationRunKey(session string) string { return dossier.AttestationRunKey(session) }
 
 // SequenceKey is the key of the counter of attestation numbers for one

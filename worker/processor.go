@@ -17,6 +17,7 @@ import (
 	"github.com/dossier-cert/dossier/attest"
 	"github.com/dossier-cert/dossier/extract"
 	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/pades"
 )
 
 // Processor runs tasks: its methods are the asynq handlers the Server
@@ -30,9 +31,11 @@ type Processor struct {
 	limits  extract.Limits
 	maxSize int64
 
-	certifier  string
 	verifyBase string
 	key        ed25519.PrivateKey
+	seal       *pades.Signer
+	mentions   attest.Mentions // Certification holds the overrides only
+	signature  []byte
 	prefix     string
 
 	log *slog.Logger
@@ -54,8 +57,9 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	}
 	p := &Processor{
 		blobs: cfg.Blobs, records: cfg.Records, ref: cfg.Referentiel, limits: cfg.Limits,
-		certifier: cfg.Certifier, verifyBase: cfg.VerifyBase, key: cfg.SigningKey, prefix: cfg.NumberPrefix,
-		log: cfg.Logger, now: time.Now,
+		verifyBase: cfg.VerifyBase, key: cfg.SigningKey, seal: cfg.Seal, signature: cfg.SignatureImage, prefix: cfg.NumberPrefix,
+		mentions: attest.Mentions{Certifier: cfg.Certifier, Place: cfg.Place, Signatory: cfg.Signatory, Certification: cfg.Certification},
+		log:      cfg.Logger, now: time.Now,
 		observe: cfg.ObserveTask, failure: cfg.TaskFailure,
 	}
 	if p.ref == nil {

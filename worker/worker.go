@@ -17,6 +17,7 @@ import (
 	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/extract"
 	"github.com/dossier-cert/dossier/grading"
+	"github.com/dossier-cert/dossier/pades"
 )
 
 // Config is what a worker needs. Required fields say so; every other field
@@ -55,16 +56,27 @@ type Config struct {
 	// are put back in their queue. Zero: 5 s.
 	RetryCheckInterval time.Duration
 
-	// Certifier is the certification body's name printed on attestations,
-	// VerifyBase the base URL of the public verification
-	// ("https://verification.example.fr"), and SigningKey the key that
-	// signs them (attest.LoadPrivateKey). All three are required to issue
-	// attestations: without them, the attestation task fails without
-	// retrying and says so in the session's AttestationRun. Documents are
-	// processed all the same.
-	Certifier  string
-	VerifyBase string
-	SigningKey ed25519.PrivateKey
+	// Certifier is the certification body's raison sociale printed on
+	// attestations, VerifyBase the base URL of the public verification
+	// ("https://verification.example.fr"), SigningKey the key that signs
+	// their JSON (attest.LoadPrivateKey) and Seal the certificate that
+	// signs their PDF (pades.LoadSigner). Place, Signatory and
+	// Certification are the other mentions an attestation carries (see
+	// attest.Mentions): Certification's non-empty fields (Code, Level,
+	// NSF, RNCPDecisionDate) override the referentiel's. Every mention is
+	// required to issue attestations: without one, the attestation task
+	// fails without retrying and says which setting is missing in the
+	// session's AttestationRun. Documents are processed all the same.
+	Certifier     string
+	VerifyBase    string
+	SigningKey    ed25519.PrivateKey
+	Seal          *pades.Signer
+	Place         string
+	Signatory     dossier.Signatory
+	Certification dossier.Certification
+	// SignatureImage is a PNG or JPEG of the signatory's handwritten
+	// signature, printed above their name. Nil: none.
+	SignatureImage []byte
 	// NumberPrefix is the prefix of attestation numbers ("CAE" gives
 	// CAE-2026-000042). Empty: "CAE".
 	NumberPrefix string

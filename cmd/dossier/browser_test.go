@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -115,15 +116,20 @@ func TestBrowserJourneys(t *testing.T) {
 	csvFile := filepath.Join(t.TempDir(), "candidats.csv")
 	os.WriteFile(csvFile, []byte("id,last_name,birth_name,first_names,birth_date,sex,email\n"+
 		"2026-001,Durand,Durand,Camille,1994-03-12,F,camille.durand@example.fr\n"+
-		"2026-002,Petit,Petit,,1990-01-01,M,\n"), 0o644)
-	// Its E2 scores pass the 60 % bar.
+		"2026-002,Petit,Petit,,1990-01-01,M,\n"+
+		"2026-003,Lefèvre-Dupont,Lefèvre,Anne-Sophie,1988-09-03,F,\n"), 0o644)
+	// Its E2 scores, one per questionnaire, pass the 60 % bar.
 	scoresFile := filepath.Join(t.TempDir(), "scores.csv")
-	os.WriteFile(scoresFile, []byte("id;questionnaire;score\n2026-001;1;72,5\n2026-001;2;64\n"), 0o644)
+	scoresCSV := "id;questionnaire;score\n2026-001;1;72,5\n"
+	for q := 2; q <= 12; q++ {
+		scoresCSV += fmt.Sprintf("2026-001;%d;64\n", q)
+	}
+	os.WriteFile(scoresFile, []byte(scoresCSV), 0o644)
 	step("admin imports and assigns", login(string(adminToken)),
 		chromedp.WaitVisible(css("#admin-board")),
 		chromedp.SetUploadFiles(css("#import-file"), []string{csvFile}),
 		chromedp.Click(css("#admin-import button[type=submit]")),
-		waitText("#import-result", "1 candidat(s) importé(s)"),
+		waitText("#import-result", "2 candidat(s) importé(s)"),
 		waitText("#import-result", "Prénom manquant"),
 		chromedp.WaitVisible(css("#assessors-2026-001")),
 		chromedp.SetValue(css("#assessors-2026-001"), "anne"),
@@ -180,6 +186,9 @@ func TestBrowserJourneys(t *testing.T) {
 		waitText("#cand-list", "Transmises"),
 		chromedp.Click(css("#attest-run")),
 		waitText("#attest-status", "1 attestation(s) délivrée(s)"),
+		// Per candidate, why nothing was issued.
+		waitText("#attest-withheld", "2026-003"),
+		waitText("#attest-withheld", "Décisions non transmises"),
 		waitText("#cand-list", "Titre obtenu"),
 		chromedp.Click(css(`[data-download="attestations.zip"]`)),
 		waitText("#download-result", "Téléchargé"),
@@ -203,6 +212,14 @@ func TestBrowserJourneys(t *testing.T) {
 	if len(names) != 2 || !strings.HasSuffix(names[0], "_2026-001.pdf") || names[1] != "liste.csv" {
 		t.Errorf("ZIP holds %q, want the candidate's attestation and the list", names)
 	}
+	// The admin revokes the attestation, with a reason; the page says so,
+	// and public verification of its code does too.
+	step("admin revokes",
+		void(chromedp.Evaluate[bool](`window.prompt = function () { return "Erreur sur la date de naissance"; }; true`)),
+		chromedp.Click(css("#cand-list tbody tr td:last-child button")),
+		waitText("#cand-list", "révoquée le"),
+		waitText("#cand-list", "Erreur sur la date de naissance"),
+	)
 	// The CDC export is not configured in dev: the page says what to set.
 	step("cdc", chromedp.Click(css(`[data-download="cdc.xml"]`)),
 		waitText("#download-result", "--cdc-emitter"))

@@ -41,12 +41,17 @@ type serviceConfig struct {
 	S3Prefix    string
 
 	// Tokens and attestations.
-	TokenSecretFile string // HMAC secret for access tokens
-	SigningKey      string // Ed25519 private key (dossier keygen)
-	PublicKeys      string // public keys that verify attestations: a folder of .pub, or files separated by commas
-	Certifier       string // certification body's name, printed on attestations
-	VerifyBase      string // public base URL of /verify
-	AttestPrefix    string // prefix of attestation numbers
+	TokenSecretFile    string // HMAC secret for access tokens
+	SigningKey         string // Ed25519 private key (dossier keygen)
+	SigningCertificate string // certificate and key (PEM) that seal the attestations' PDFs
+	PublicKeys         string // public keys that verify attestations: a folder of .pub, or files separated by commas
+	Certifier          string // certification body's raison sociale, printed on attestations
+	VerifyBase         string // public base URL of /verify
+	AttestPrefix       string // prefix of attestation numbers
+	// work, dev: the mentions of the attestations that are settings (the
+	// others override the referentiel's: see CertificationCode).
+	Place, Signatory, SignatoryRole, SignatureImage string
+	RNCPDecisionDate, Level, NSF                    string
 
 	// serve, dev: the declaration of holders to the Caisse des Dépôts
 	// (the admin page's CDC export), and the queue's web console.
@@ -139,12 +144,20 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		str(&c.CDCEmitter, "cdc-emitter", "CDC_EMITTER", "", "identifiant client CDC de l'émetteur des déclarations, 8 caractères")
 		str(&c.CDCCertifier, "cdc-certifier", "CDC_CERTIFIER", "", "identifiant client CDC du certificateur, 8 caractères")
 		str(&c.CDCContract, "cdc-contract", "CDC_CONTRACT", "", "numéro de contrat CDC du certificateur")
-		str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification déclaré à la CDC (défaut : celui du référentiel)")
 		fs.BoolVar(&c.QueueMonitor, "queue-monitor", envBool("DOSSIER_QUEUE_MONITOR", true), "console de la file (asynqmon, lecture seule) sous /admin/queues/ pour les administrateurs ($DOSSIER_QUEUE_MONITOR)")
 	}
+	str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification, imprimé sur les attestations et déclaré à la CDC (défaut : celui du référentiel)")
 	if which != "serve" {
 		str(&c.SigningKey, "signing-key", "DOSSIER_SIGNING_KEY", "", "clé privée Ed25519 qui signe les attestations (dossier keygen)")
-		str(&c.Certifier, "certifier", "DOSSIER_CERTIFIER", "", "nom de l'organisme certificateur")
+		str(&c.SigningCertificate, "signing-certificate", "DOSSIER_SIGNING_CERTIFICATE", "", "certificat de cachet et sa clé (PEM) qui signent le PDF des attestations (dossier keygen, ou celui d'une autorité de certification)")
+		str(&c.Certifier, "certifier", "DOSSIER_CERTIFIER", "", "raison sociale de l'organisme certificateur")
+		str(&c.Place, "place", "DOSSIER_PLACE", "", "lieu de délivrance des attestations : « Fait à … »")
+		str(&c.Signatory, "signatory", "DOSSIER_SIGNATORY", "", "nom du responsable de l'organisme qui signe les attestations")
+		str(&c.SignatoryRole, "signatory-role", "DOSSIER_SIGNATORY_ROLE", "", "fonction du signataire des attestations")
+		str(&c.SignatureImage, "signature-image", "DOSSIER_SIGNATURE_IMAGE", "", "image PNG ou JPEG de la signature manuscrite du signataire (facultatif)")
+		str(&c.RNCPDecisionDate, "rncp-decision-date", "DOSSIER_RNCP_DECISION_DATE", "", "date de la décision de France compétences qui a enregistré la certification au RNCP, AAAA-MM-JJ (défaut : celle du référentiel)")
+		str(&c.Level, "level", "DOSSIER_CERTIFICATION_LEVEL", "", "niveau de la certification dans la nomenclature nationale, 1 à 8 (défaut : celui du référentiel)")
+		str(&c.NSF, "nsf", "DOSSIER_CERTIFICATION_NSF", "", "code(s) NSF de la certification, séparés par des virgules (défaut : ceux du référentiel)")
 		str(&c.VerifyBase, "verify-base", "DOSSIER_VERIFY_BASE", "", "URL publique de base de la vérification des attestations")
 		str(&c.AttestPrefix, "attest-prefix", "DOSSIER_ATTEST_PREFIX", "CAE", "préfixe des numéros d'attestation")
 		if which == "work" {

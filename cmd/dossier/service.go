@@ -21,6 +21,7 @@ import (
 	"github.com/dossier-cert/dossier/grading"
 	"github.com/dossier-cert/dossier/httpapi"
 	"github.com/dossier-cert/dossier/metrics"
+	"github.com/dossier-cert/dossier/pades"
 	"github.com/dossier-cert/dossier/s3store"
 	"github.com/dossier-cert/dossier/s3store/s3local"
 	"github.com/dossier-cert/dossier/web"
@@ -149,6 +150,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.Certifier == "" {
 		cfg.Certifier = "Organisme certificateur (démonstration)"
 	}
+	if cfg.SigningCertificate == "" {
+		if cfg.SigningCertificate, err = devSealCertificate(keysDir, cfg.Certifier); err != nil {
+			return fail(log, "signing certificate", err)
+		}
+	}
+	devMentions(&cfg)
 	if cfg.VerifyBase == "" {
 		cfg.VerifyBase = "http://" + cfg.Addr
 	}
@@ -227,10 +234,25 @@ func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOp
 			return nil, err
 		}
 	}
+	var seal *pades.Signer
+	if cfg.SigningCertificate != "" {
+		if seal, err = pades.LoadSigner(cfg.SigningCertificate); err != nil {
+			return nil, err
+		}
+	}
+	var image []byte
+	if cfg.SignatureImage != "" {
+		if image, err = os.ReadFile(cfg.SignatureImage); err != nil {
+			return nil, fmt.Errorf("signature image: %w", err)
+		}
+	}
 	return worker.New(worker.Config{
 		Redis: redis, Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Referentiel: ref, Limits: cfg.Limits,
 		Concurrency: cfg.Concurrency, ShutdownTimeout: cfg.ShutdownTimeout,
-		Certifier: cfg.Certifier, VerifyBase: cfg.VerifyBase, SigningKey: key, NumberPrefix: cfg.AttestPrefix,
+		Certifier: cfg.Certifier, VerifyBase: cfg.VerifyBase, SigningKey: key, Seal: seal, NumberPrefix: cfg.AttestPrefix,
+		Place: cfg.Place, Signatory: dossier.Signatory{Name: cfg.Signatory, Role: cfg.SignatoryRole}, SignatureImage: image,
+		Certification: dossier.Certification{Code: cfg.CertificationCode, RNCPDecisionDate: cfg.RNCPDecisionDate,
+			Level: cfg.Level, NSF: splitList(cfg.NSF)},
 		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure,
 	})
 }
@@ -357,14 +379,61 @@ func devSigningKey(dir string) (string, error) {
 	return kf.Private, nil
 }
 
+// devSealCertificate returns the seal certificate under dir, creating a
+// self-signed one if there is none.
+func devSealCertificate(dir, certifier string) (string, error) {
+	path := filepath.Join(dir, "cachet-demonstration.pem")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	pem, err := pades.SelfSigned(certifier, time.Now(), 10)
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, pem, 0o600)
+}
+
+// devMentions fills the mentions of the attestations that are neither set
+// nor in the referentiel with demonstration values: every one of them says
+// so, as the certifier's name does.
+func devMentions(cfg *serviceConfig) {
+	set := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	set(&cfg.Place, "Paris (démonstration)")
+	set(&cfg.Signatory, "Signataire de démonstration")
+	set(&cfg.SignatoryRole, "Responsable de la certification (démonstration)")
+	if ref, err := loadReferentiel(*cfg); err == nil {
+		c := ref.Certification
+		if c.Code == "" {
+			set(&cfg.CertificationCode, "RNCP00000")
+		}
+		if c.RNCPDecisionDate == "" {
+			set(&cfg.RNCPDecisionDate, "2024-01-01")
+		}
+		if c.Level == "" {
+			set(&cfg.Level, "6")
+		}
+		if len(c.NSF) == 0 {
+			set(&cfg.NSF, "313")
+		}
+	}
+}
+
 const devSessionID = "demo"
 
-// devSession creates the demo session if it does not exist.
+// devSession creates the demo session if it does not exist. Its jury sits
+// today, so that the demonstration can issue attestations (they are
+// refused before the jury's date); candidates may upload until then.
 func devSession(ctx context.Context, r dossier.Records) error {
 	now := time.Now()
 	err := dossier.CreateSession(ctx, r, dossier.Session{
-		ID: devSessionID, Title: "Session de démonstration",
-		Deadline: now.AddDate(0, 1, 0).Truncate(24 * time.Hour), JuryDate: now.AddDate(0, 1, 15).Truncate(24 * time.Hour),
+		ID: devSessionID, Title: "Session de démonstration", JuryDate: now.UTC().Truncate(24 * time.Hour),
 	})
 	if errors.Is(err, dossier.ErrExists) {
 		return nil

@@ -31,7 +31,9 @@
     var d = new Date(s);
     return isNaN(d) ? s : d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
   }
-  function format(s, v) { return s.replace(/%[sd]/, v); }
+  // format puts its arguments in the placeholders (%s, %d) of s, in order;
+  // placeholders beyond the arguments stay for another call.
+  function format(s) { var args = arguments, i = 1; return s.replace(/%[sd]/g, function (m) { return i < args.length ? args[i++] : m; }); }
 
   // api calls the JSON API; it resolves to {status, body}.
   function api(method, path, body, type) {
@@ -487,7 +489,29 @@
         outcome += " (" + row.result.blocs.filter(function (b) { return b.validated; }).map(function (b) { return b.bloc; }).join(", ") + ")";
       }
       return el("tr", {}, [el("td", { text: c.id }), el("td", { text: fullName(c) }),
-        el("td", {}, [input, save, note]), decisions, el("td", { text: outcome }), el("td", { text: row.attestation || "" })]);
+        el("td", {}, [input, save, note]), decisions, el("td", { text: outcome }), attestationCell(row, cbase)]);
+    }
+    // attestationCell shows the candidate's attestation: its number, and
+    // either its revocation or the button that revokes it.
+    function attestationCell(row, cbase) {
+      var td = el("td", { text: row.attestation || "" });
+      if (!row.attestation) return td;
+      if (row.revocation) {
+        td.appendChild(el("p", { class: "error", text: format(T.revoked, new Date(row.revocation.date).toLocaleDateString("fr-FR"), row.revocation.reason) }));
+        return td;
+      }
+      var revoke = el("button", { type: "button", class: "secondary", text: T.revoke });
+      revoke.addEventListener("click", function () {
+        var reason = window.prompt(format(T.revokePrompt, row.attestation));
+        if (!reason || !reason.trim()) return;
+        api("POST", cbase + "/attestation/revocation", { reason: reason }).then(function (r) {
+          if (r.status !== 201) { td.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+          refreshCandidates();
+        });
+      });
+      td.appendChild(document.createTextNode(" "));
+      td.appendChild(revoke);
+      return td;
     }
     var imp = document.getElementById("admin-import");
     imp.addEventListener("submit", function (e) {
@@ -593,13 +617,24 @@
         box.appendChild(el("p", { class: run.state === "failed" ? "error" : "", text: (T["run." + run.state] || run.state) +
           (run.finished_at ? " (" + new Date(run.finished_at).toLocaleString("fr-FR") + ")" : "") }));
         if (run.error) box.appendChild(el("p", { class: "error", text: run.error.message }));
+        if (run.not_before) box.appendChild(el("p", { text: format(T.runNotBefore, new Date(run.not_before).toLocaleDateString("fr-FR")) }));
         var ul = el("ul");
         ul.appendChild(el("li", { text: format(T.runIssued, (run.issued || []).length) }));
         ul.appendChild(el("li", { text: format(T.runUnchanged, run.unchanged || 0) }));
         if (run.not_submitted && run.not_submitted.length) ul.appendChild(el("li", { text: T.runNotSubmitted + " " + run.not_submitted.join(", ") }));
         if (run.incomplete && run.incomplete.length) ul.appendChild(el("li", { text: T.runIncomplete + " " + run.incomplete.join(", ") }));
-        (run.problems || []).forEach(function (p) { ul.appendChild(el("li", { class: "error", text: p.candidate + " : " + p.message })); });
         box.appendChild(ul);
+        // Per candidate, why nothing was issued.
+        if (run.problems && run.problems.length) {
+          var tbody = el("tbody");
+          run.problems.forEach(function (p) {
+            tbody.appendChild(el("tr", {}, [el("td", { text: p.candidate }), el("td", { text: p.message })]));
+          });
+          box.appendChild(el("p", { text: T.runWithheld }));
+          box.appendChild(el("div", { class: "table-wrap" }, [el("table", { id: "attest-withheld" }, [
+            el("thead", {}, [el("tr", {}, [T.candidate, T.reason].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+            tbody])]));
+        }
         if (waitFor === undefined) return;
         if (run.started_at === waitFor || run.state === "running" || run.state === "retrying") again();
         else refreshCandidates();
