@@ -84,8 +84,8 @@ type DocumentRecord struct {
 	// ready, or one that was refused (State rejected or failed): the
 	// candidate is told so, and Current stays.
 	Pending *PendingVersion `json:"pending,omitempty"`
-	// Previous are the versions before, oldest first, each with where it
-	// ended; at most MaxPreviousVersions (the blobs of older ones stay in
+	// Previous are the versions set aside, in the order they were, each
+	// with where it ended; at most MaxPreviousVersions (the blobs of older ones stay in
 	// storage until purged).
 	Previous []DocumentVersion `json:"previous,omitempty"`
 }
