@@ -359,20 +359,24 @@ func TestScriptUsesTextOnly(t *testing.T) {
 }
 
 // TestAssessorDecisions sends the decisions as the assessor's form does:
-// a draft, then submitted, after which the sheet is locked.
+// a draft, then submitted — refused while competences are undecided, then
+// confirmed — after which the sheet is locked.
 func TestAssessorDecisions(t *testing.T) {
 	e := newEnv(t)
 	c := e.login(httpapi.RoleAssessor, "s1", "anne")
 	path := e.srv.URL + "/api/v1/sessions/s1/candidates/c1/decisions"
-	form := func(submitted bool) []byte {
-		b, _ := json.Marshal(map[string]any{"submitted": submitted, "decisions": []map[string]string{
+	form := func(submitted bool, confirm ...bool) []byte {
+		b, _ := json.Marshal(map[string]any{"submitted": submitted, "confirm_incomplete": len(confirm) > 0, "decisions": []map[string]string{
 			{"competence": "C1", "verdict": "acquis", "comment": "Objectifs chiffrés repérés"}}})
 		return b
 	}
 	if status, body := call(t, c, "PUT", path, form(false), "application/json"); status != 200 {
 		t.Fatalf("draft: %d %s", status, body)
 	}
-	status, body := call(t, c, "PUT", path, form(true), "application/json")
+	if status, body := call(t, c, "PUT", path, form(true), "application/json"); status != 409 || !strings.Contains(string(body), "17 compétence(s) sans décision") {
+		t.Fatalf("incomplete submission not confirmed: %d %s", status, body)
+	}
+	status, body := call(t, c, "PUT", path, form(true, true), "application/json")
 	var sheet dossier.DecisionSheet
 	if err := json.Unmarshal(body, &sheet); status != 200 || err != nil || !sheet.Submitted || sheet.SubmittedAt.IsZero() {
 		t.Fatalf("submit: %d %s", status, body)
