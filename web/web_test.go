@@ -432,3 +432,45 @@ func TestScriptTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestConfiguredReferentiel: the pages show the referentiel the service
+// was given (--referentiel), not the embedded one.
+func TestConfiguredReferentiel(t *testing.T) {
+	ref := &dossier.Referentiel{Modalities: []dossier.Modality{{Code: "R1", Title: "Rapport de stage", Written: true,
+		Elements: []dossier.Element{{ID: "missions", Label: "Missions confiées", Missing: "Décrivez vos missions."}}}}}
+	srv := httptest.NewServer(web.New(web.Config{Referentiel: ref, Contact: "scolarite@example.fr"}))
+	defer srv.Close()
+	_, page := get(t, srv.URL+"/")
+	var l web.Labels
+	if err := json.Unmarshal([]byte(pageJSON(t, page)["referentiel"]), &l); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Modalities) != 1 || l.Modalities[0].Code != "R1" || l.Modalities[0].Elements["missions"].Label != "Missions confiées" {
+		t.Errorf("labels %+v, want the configured referentiel's", l.Modalities)
+	}
+	var texts map[string]string
+	json.Unmarshal([]byte(pageJSON(t, page)["texts"]), &texts)
+	if !strings.Contains(texts["notLoggedIn"], "scolarite@example.fr") {
+		t.Errorf("not logged in: %q does not say whom to ask", texts["notLoggedIn"])
+	}
+}
+
+// TestAccessibilityStatement: the statement RGAA requires, linked from
+// every page, with its compliance state, contact and remedies.
+func TestAccessibilityStatement(t *testing.T) {
+	srv := httptest.NewServer(web.New(web.Config{Certifier: "Organisme <Test>", Contact: "accessibilite@example.fr"}))
+	defer srv.Close()
+	resp, page := get(t, srv.URL+"/accessibilite")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /accessibilite: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<html lang="fr">`, "<title>Déclaration d'accessibilité – Dossier</title>", "partiellement conforme",
+		"RGAA", "Organisme &lt;Test&gt;", "accessibilite@example.fr", "Défenseur des droits", "Contenus non accessibles"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("statement lacks %q", want)
+		}
+	}
+	if _, home := get(t, srv.URL+"/"); !strings.Contains(home, `href="/accessibilite"`) {
+		t.Error("the page does not link to the statement")
+	}
+}
