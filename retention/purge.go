@@ -22,7 +22,8 @@ const sessionsPrefix = "sessions/"
 // deleted when its date plus its retention is before now.
 //
 // It deletes nothing else: not the records (sessions, candidates,
-// decisions, results, document states), never the signed attestations,
+// decisions, results, document states, histories: a candidate's history
+// goes with the candidate, by EraseCandidate), never the signed attestations,
 // verification codes or revocations, and no object whose key the root
 // package's key functions do not produce. The current or pending version
 // of a document still being processed (its state not final) and its

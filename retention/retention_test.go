@@ -77,6 +77,10 @@ func newWorld(t *testing.T) *world {
 		w.blob(t, dossier.DerivedKey("s1", d.c, d.m, d.sha, dossier.DerivedSheet), "%PDF sheet")
 	}
 	w.blob(t, w.noise, "?")
+	// c1's history: records, never purged by age, exported and erased
+	// with the candidate.
+	w.record(t, dossier.HistoryKey("s1", "c1", w.now.Add(-400*day), "a1"), dossier.Event{Actor: "candidate:c1", Action: dossier.ActionUpload, Modality: "E5", SHA256: sha1})
+	w.record(t, dossier.HistoryKey("s1", "c1", w.now.Add(-10*day), "b2"), dossier.Event{Actor: "worker", Action: dossier.ActionDocumentState, Modality: "E5", SHA256: sha2, State: dossier.DocReady})
 
 	w.record(t, dossier.CandidateAttestationKey("s1", "c1"), map[string]string{"number": att2, "code": code, "previous": att1})
 	w.record(t, dossier.AttestationKey(att1), json.RawMessage(`{"attestation":{"number":"`+att1+`","code":"`+code+`"},"key_id":"k","signature":"s"}`))
@@ -210,7 +214,7 @@ func TestPurge(t *testing.T) {
 			t.Errorf("%s.pdf left after two years", k)
 		}
 	}
-	for _, k := range append(slices.Clone(verification), w.noise, dossier.CandidateKey("s1", "c1"),
+	for _, k := range append(slices.Clone(verification), w.noise, dossier.CandidateKey("s1", "c1"), dossier.HistoryKey("s1", "c1", w.now.Add(-400*day), "a1"),
 		dossier.DocumentStateKey("s1", "c1", "E5"), dossier.DecisionsKey("s1", "c1"),
 		dossier.DocumentKey("s1", "c1", "E1", sha3, "pdf")) {
 		if !slices.Contains(left, k) {
