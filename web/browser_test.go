@@ -490,3 +490,26 @@ func TestBrowserIncompleteSubmission(t *testing.T) {
 		t.Logf("DOM:\n%s", dom[strings.Index(dom, "<main"):])
 	}
 }
+
+// TestBrowserChangedAfterGrading: a document whose current version is not
+// the one the decisions were submitted on is flagged on the assessor's
+// page.
+func TestBrowserChangedAfterGrading(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.records.Create(ctx, dossier.DocumentStateKey("s1", "c1", "E5"), dossier.DocumentRecord{
+		Session: "s1", Candidate: "c1", Modality: "E5", State: dossier.DocReady,
+		Current: dossier.DocumentVersion{SHA256: strings.Repeat("b", 64), FileName: "v2.pdf", Format: dossier.FormatPDF}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.records.Create(ctx, dossier.DecisionsKey("s1", "c1"), dossier.DecisionSheet{Submitted: true, SubmittedBy: "anne", SubmittedAt: testNow,
+		Graded: []dossier.GradedVersion{{Modality: "E5", SHA256: strings.Repeat("a", 64), FileName: "v1.pdf"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
+	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	if !strings.Contains(dom, "Document modifié après la transmission des décisions") || !strings.Contains(dom, "Ouvrir le document (v2.pdf)") {
+		t.Errorf("the assessor's page does not flag E5:\n%s", dom[strings.Index(dom, "<main"):])
+	}
+}

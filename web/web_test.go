@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -472,5 +475,35 @@ func TestAccessibilityStatement(t *testing.T) {
 	}
 	if _, home := get(t, srv.URL+"/"); !strings.Contains(home, `href="/accessibilite"`) {
 		t.Error("the page does not link to the statement")
+	}
+}
+
+// TestFocusContrast: the outline of the focused element stands out from
+// the white page by at least 3:1 (WCAG 1.4.11).
+func TestFocusContrast(t *testing.T) {
+	css, err := os.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`:focus-visible\s*\{[^}]*outline:\s*\d+px solid #([0-9a-fA-F]{6})`).FindSubmatch(css)
+	if m == nil {
+		t.Fatal("no :focus-visible outline colour in app.css")
+	}
+	lum := func(hex string) float64 {
+		var l float64
+		for i, w := range []float64{0.2126, 0.7152, 0.0722} {
+			v, _ := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+			c := float64(v) / 255
+			if c <= 0.03928 {
+				c /= 12.92
+			} else {
+				c = math.Pow((c+0.055)/1.055, 2.4)
+			}
+			l += w * c
+		}
+		return l
+	}
+	if ratio := (1 + 0.05) / (lum(string(m[1])) + 0.05); ratio < 3 {
+		t.Errorf("focus outline #%s is %.1f:1 on white, want at least 3:1", m[1], ratio)
 	}
 }

@@ -368,6 +368,19 @@ func TestBrowserJourneys(t *testing.T) {
 	reflows("the admin's page with a candidate's view")
 	screenshot("administration.png", true)
 
+	// Reopened from the candidate's view, the documents are open again.
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#cand-detail-body > p.notice").length`)); n != 1 {
+		t.Errorf("the candidate's view shows %d lock notices before reopening, want 1", n)
+	}
+	step("admin reopens",
+		void(chromedp.Evaluate[bool](`window.confirm = function () { return true; }; true`)),
+		chromedp.Click(css(`#cand-detail-body button.secondary:not([data-history])`)),
+		waitText("#cand-detail", "Décisions rouvertes"),
+	)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#cand-detail-body > p.notice").length`)); n != 0 {
+		t.Error("the candidate's view still says the documents are locked after reopening")
+	}
+
 	step("accessibility statement", chromedp.Navigate(base+"/accessibilite"),
 		waitText("main", "Voies de recours"))
 	accessible("the accessibility statement")

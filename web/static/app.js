@@ -768,7 +768,18 @@
             el("td", { text: ds.map(function (d) { return when(d.date); }).join(" / ") }),
             el("td", { text: ds.map(function (d) { return d.comment || ""; }).join(" / ") })]);
         })));
-        if (v.sheet.submitted) body.appendChild(el("p", { text: format(T.submittedBy, v.sheet.submitted_by) + " " + when(v.sheet.submitted_at) }));
+        if (v.sheet.submitted) {
+          var reopen = el("button", { type: "button", class: "secondary", text: T.reopenDecisions });
+          reopen.addEventListener("click", function () {
+            if (!window.confirm(T.confirmReopen)) return;
+            api("POST", cbase + "/decisions/reopen").then(function (rr) {
+              if (rr.status !== 200) { reopen.after(el("p", { class: "error", text: errorOf(rr) })); return; }
+              showDetail(id);
+              refreshCandidates();
+            });
+          });
+          body.appendChild(el("p", {}, [document.createTextNode(format(T.submittedBy, v.sheet.submitted_by) + " " + when(v.sheet.submitted_at) + " "), reopen]));
+        }
         if (v.undecided && v.undecided.length) body.appendChild(el("p", { class: "muted", text: T.undecided + " : " + v.undecided.join(", ") }));
 
         body.appendChild(el("h3", { text: T.result }));
@@ -956,7 +967,8 @@
 
   var pages = { candidate: candidatePage, assessor: assessorPage, admin: adminPage };
   api("GET", "/api/v1/me").then(function (r) {
-    if (r.status === 401) { say(T.notLoggedIn, true); return; }
+    // An expired link says whom to ask; no link at all, how to sign in.
+    if (r.status === 401) { say(/expir/.test(errorOf(r)) ? errorOf(r) : T.notLoggedIn, true); return; }
     if (r.status !== 200) { say(errorOf(r), true); return; }
     var me = r.body, page = pages[me.role];
     if (!page) { say(T.roleUnknown, true); return; }
