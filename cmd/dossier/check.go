@@ -124,7 +124,7 @@ func checkFile(ctx context.Context, ref *grading.Referentiel, modality, path str
 	fail := func(err error) *dossier.Report {
 		e := &dossier.Error{Code: dossier.ErrorCode(err), Message: dossier.ErrorMessage(err)}
 		if os.IsNotExist(err) {
-			e = &dossier.Error{Code: dossier.ENotFound, Message: "Fichier introuvable : vérifiez son chemin."}
+			e = &dossier.Error{Code: dossier.EEmpty, Message: "Fichier introuvable : vérifiez son chemin."}
 		}
 		return &dossier.Report{File: path, Error: e}
 	}

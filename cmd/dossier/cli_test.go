@@ -38,9 +38,8 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// --modality e5 is E5; a file that is not there is its own error, not an
-// empty one.
-func TestCheckModalityCaseAndMissingFile(t *testing.T) {
+// --modality e5 is E5, for check as for sheet.
+func TestModalityCase(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "--modality", "e5", "--json", "../../testdata/dossiers/e5-solide.pdf"},
 		{"check", "-modality=e5", "--json", "../../testdata/dossiers/e5-solide.pdf"},
@@ -51,14 +50,26 @@ func TestCheckModalityCaseAndMissingFile(t *testing.T) {
 			t.Errorf("%q: exit %d, %v, modality %q; %s", args, code, err, rep.Modality, stderr)
 		}
 	}
-	code, stdout, _ := runCmd(t, "check", "--modality", "E5", "--json", "nulle-part.pdf")
-	var rep dossier.Report
-	json.Unmarshal([]byte(stdout), &rep)
-	if code != exitFail || rep.Error == nil || rep.Error.Code != dossier.ENotFound || !strings.Contains(rep.Error.Message, "introuvable") {
-		t.Errorf("missing file: exit %d, %+v", code, rep.Error)
+	out := filepath.Join(t.TempDir(), "fiche.pdf")
+	if code, _, stderr := runCmd(t, "sheet", "--modality", "e5", "--candidate", "../../testdata/candidat.json", "-o", out,
+		"../../testdata/dossiers/e5-solide.pdf"); code != exitOK {
+		t.Errorf("sheet --modality e5: exit %d, %s", code, stderr)
 	}
-	if rep.Error != nil && rep.Error.Code == dossier.EEmpty {
-		t.Error("a missing file is reported as empty")
+}
+
+// A file that is not there is said so, as a usage error, not reported as
+// empty or unreadable.
+func TestMissingFile(t *testing.T) {
+	for _, args := range [][]string{
+		{"sheet", "--modality", "E5", "--candidate", "../../testdata/candidat.json", "-o", "x.pdf", "nulle-part.pdf"},
+		{"sheet", "--modality", "E5", "--candidate", "nulle-part.json", "-o", "x.pdf", "../../testdata/dossiers/e5-solide.pdf"},
+		{"decide", "nulle-part.json"},
+		{"attest", "--candidate", "../../testdata/candidat.json", "--decisions", "nulle-part.json", "--key", "k.key", "--jury-date", "2026-12-01", "-o", "att"},
+	} {
+		code, _, stderr := runCmd(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, "nulle-part") || !strings.Contains(stderr, "fichier introuvable") {
+			t.Errorf("%q: exit %d, %q", args, code, stderr)
+		}
 	}
 }
 
