@@ -170,6 +170,8 @@ func Modify[T any](ctx context.Context, r Records, key string, fn func(*T) error
 //	sessions/{session}/files/{candidate}/assignment.json  record: who assesses the candidate
 //	sessions/{session}/files/{candidate}/decisions.json   record: the assessors' decisions
 //	sessions/{session}/files/{candidate}/result.json      record: the jury's result
+//	sessions/{session}/files/{candidate}/history/{time}-{random}.json
+//	                                                       record: Event, one of the candidate's history (append-only)
 //	sessions/{session}/files/{candidate}/documents/{modality}/state.json
 //	                                                       record: versions of the document, current one, reading state
 //	sessions/{session}/files/{candidate}/documents/{modality}/{sha256}.{ext}
@@ -363,6 +365,23 @@ func CandidateAttestationKey(session, candidate string) string {
 // ResultKey is the key of the record of a candidate's jury result.
 func ResultKey(session, candidate string) string {
 	return CandidateFilesPrefix(session, candidate) + "result.json"
+}
+
+// HistoryPrefix is the prefix of the records of a candidate's history,
+// for Records.List: their keys sort in time order.
+func HistoryPrefix(session, candidate string) string {
+	return CandidateFilesPrefix(session, candidate) + "history/"
+}
+
+// historyTime is how an event's time starts its key: UTC, to the
+// nanosecond, fixed width so that keys sort in time order.
+const historyTime = "20060102T150405.000000000Z"
+
+// HistoryKey is the key of one event of a candidate's history: its time
+// (UTC) and a suffix (a ValidID) that sets apart events of the same
+// instant.
+func HistoryKey(session, candidate string, at time.Time, suffix string) string {
+	return HistoryPrefix(session, candidate) + at.UTC().Format(historyTime) + "-" + suffix + ".json"
 }
 
 // DocumentPrefix is the prefix of every version of a candidate's document

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dossier-cert/dossier"
 )
@@ -46,6 +47,8 @@ func TestKeys(t *testing.T) {
 		{dossier.AttestationPDFKey("CAE-1"), "attestations/CAE-1/attestation.pdf"},
 		{dossier.RevocationKey("CAE-1"), "attestations/CAE-1/revocation.json"},
 		{dossier.VerificationCodeKey("K7Q2"), "codes/K7Q2.json"},
+		{dossier.HistoryKey("s", "c", time.Date(2026, 12, 7, 5, 4, 3, 21, time.FixedZone("CET", 3600)), "ab12"),
+			"sessions/s/files/c/history/20261207T040403.000000021Z-ab12.json"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("key %q, want %q", tt.got, tt.want)
@@ -56,11 +59,14 @@ func TestKeys(t *testing.T) {
 // records is a dossier.Records of function fields.
 type records struct {
 	get    func(key string, v any) (string, error)
+	create func(key string, v any) (string, error)
 	update func(key string, v any, etag string) (string, error)
 }
 
 func (r *records) Get(_ context.Context, key string, v any) (string, error) { return r.get(key, v) }
-func (r *records) Create(context.Context, string, any) (string, error)      { panic("unused") }
+func (r *records) Create(_ context.Context, key string, v any) (string, error) {
+	return r.create(key, v)
+}
 func (r *records) Update(_ context.Context, key string, v any, etag string) (string, error) {
 	return r.update(key, v, etag)
 }

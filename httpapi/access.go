@@ -51,7 +51,7 @@ func (s *Server) api(pattern string, roles []Role, h func(http.ResponseWriter, *
 func (s *Server) authorize(r *http.Request, roles []Role) (Claims, error) {
 	c, viaCookie, err := s.authenticate(r)
 	if err != nil {
-		return Claims{}, err
+		return Claims{}, s.expired(err)
 	}
 	noteRole(r, c.Role)
 	// A cookie is sent by the browser whoever made the page: refuse

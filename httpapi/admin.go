@@ -99,7 +99,7 @@ func (s *Server) issueSessionTokens(w http.ResponseWriter, r *http.Request, _ *C
 			return err
 		}
 	}
-	ttl, err := s.tokenTTL(req.TTL)
+	ttl, err := s.linkTTL(ctx, req.TTL, session)
 	if err != nil {
 		return err
 	}
@@ -132,6 +132,28 @@ func (s *Server) issueSessionTokens(w http.ResponseWriter, r *http.Request, _ *C
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, links)
 	return nil
+}
+
+// linkTTL is the validity of a login link to a session: the one
+// requested ("72h"), or by default until the session's jury date plus
+// Config.TokenAfterJury (at most Config.MaxTokenTTL), so that a link sent
+// before the deadline still opens the result; Config.TokenTTL for a
+// session without a jury date, one long past, or no session.
+func (s *Server) linkTTL(ctx context.Context, raw, session string) (time.Duration, error) {
+	if raw != "" || session == "" {
+		return s.tokenTTL(raw)
+	}
+	var sess dossier.Session
+	if ok, err := s.getRecord(ctx, dossier.SessionKey(session), &sess); err != nil {
+		return 0, unavailable(err)
+	} else if !ok || sess.JuryDate.IsZero() {
+		return s.tokenTTL("")
+	}
+	ttl := sess.JuryDate.Add(s.cfg.TokenAfterJury).Sub(s.now()).Truncate(time.Second)
+	if ttl < s.cfg.TokenTTL {
+		return s.tokenTTL("")
+	}
+	return min(ttl, s.cfg.MaxTokenTTL), nil
 }
 
 // tokenTTL reads a requested validity ("72h"); empty is Config.TokenTTL.

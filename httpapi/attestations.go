@@ -83,6 +83,8 @@ func (s *Server) revokeAttestation(w http.ResponseWriter, r *http.Request, c *Cl
 		}
 		return unavailable(err)
 	}
+	s.history(ctx, session, id, dossier.Event{At: rev.Date, Actor: actorOf(c), Action: dossier.ActionRevoke,
+		Attestation: rev.Number, Detail: reason})
 	writeJSON(w, http.StatusCreated, rev)
 	return nil
 }

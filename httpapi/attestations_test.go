@@ -112,6 +112,12 @@ func TestRevokeAttestation(t *testing.T) {
 	}
 	wantError(t, e.do(request{method: "POST", path: path, token: e.admin(), body: reason("Encore"), contentType: "application/json"}),
 		409, dossier.EConflict, "déjà révoquée")
+	// The candidate's history says who revoked it, and why.
+	events := decode[[]dossier.Event](t, e.do(request{method: "GET", path: "/api/v1/sessions/s1/candidates/c1/history", token: e.admin()}))
+	if n := len(events); n != 1 || events[0].Action != dossier.ActionRevoke || events[0].Attestation != number ||
+		events[0].Actor != "admin:root" || events[0].Detail != "Erreur sur la date de naissance" {
+		t.Errorf("history: %+v", events)
+	}
 	// The results say so.
 	rows := decode[[]struct {
 		Candidate  dossier.Candidate   `json:"candidate"`

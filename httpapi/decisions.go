@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -49,9 +50,17 @@ type sheetBody struct {
 	// Submitted: true locks the sheet; false (an admin's) reopens it;
 	// absent leaves it as it is.
 	Submitted *bool `json:"submitted"`
-	// Who submitted and when is the server's to say: read, never used.
-	SubmittedBy string    `json:"submitted_by"`
-	SubmittedAt time.Time `json:"submitted_at"`
+	// ConfirmIncomplete: submit even though some competences have no
+	// decision (the jury's result is then incomplete). Without it, such a
+	// submission is refused with the list of those competences.
+	ConfirmIncomplete bool `json:"confirm_incomplete"`
+	// Who submitted, reopened and when, and the versions graded, are the
+	// server's to say: read, never used.
+	SubmittedBy string                  `json:"submitted_by"`
+	SubmittedAt time.Time               `json:"submitted_at"`
+	Graded      []dossier.GradedVersion `json:"graded"`
+	ReopenedBy  string                  `json:"reopened_by"`
+	ReopenedAt  time.Time               `json:"reopened_at"`
 }
 
 // putDecisions is PUT …/candidates/{candidate}/decisions: a
@@ -60,7 +69,11 @@ type sheetBody struct {
 // decision sent back unchanged keeps its date); other assessors' decisions
 // are kept, and may be sent back only as they are. Scores and earlier blocs
 // are an admin's to set (absent: unchanged). "submitted": true locks the
-// sheet: assessors then get 409 until an admin reopens it.
+// sheet, and the candidate's documents with it: assessors then get 409
+// until an admin reopens it. A submission that leaves competences without
+// a decision is refused (409, listing them) unless "confirm_incomplete":
+// true says it is meant. Each decision changed, the submission and the
+// reopening go to the candidate's history.
 func (s *Server) putDecisions(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	ctx := r.Context()
 	session, id := r.PathValue("session"), r.PathValue("candidate")
@@ -78,13 +91,119 @@ func (s *Server) putDecisions(w http.ResponseWriter, r *http.Request, c *Claims)
 	if _, err := s.candidate(ctx, session, id); err != nil {
 		return err
 	}
+	var graded []dossier.GradedVersion
+	if body.Submitted != nil && *body.Submitted {
+		var err error
+		if graded, err = s.gradedVersions(ctx, session, id); err != nil {
+			return err
+		}
+	}
+	var was dossier.DecisionSheet
 	sheet, err := upsert(ctx, s.cfg.Records, dossier.DecisionsKey(session, id),
-		func(v *dossier.DecisionSheet, _ bool) error { return s.applySheet(v, body, c, now) })
+		func(v *dossier.DecisionSheet, _ bool) error {
+			was = *v
+			was.Decisions = slices.Clone(v.Decisions)
+			return s.applySheet(v, body, c, now, graded)
+		})
 	if err != nil {
 		return unavailable(err)
 	}
+	s.decisionEvents(ctx, session, id, c, was, sheet, now)
 	writeJSON(w, http.StatusOK, sheet)
 	return nil
+}
+
+// gradedVersions are the current versions of the candidate's documents,
+// which decisions submitted now are about.
+func (s *Server) gradedVersions(ctx context.Context, session, id string) ([]dossier.GradedVersion, error) {
+	recs := make([]dossier.DocumentRecord, len(s.written))
+	found := make([]bool, len(s.written))
+	err := each(ctx, len(s.written), func(ctx context.Context, i int) error {
+		var err error
+		found[i], err = s.getRecord(ctx, dossier.DocumentStateKey(session, id, s.written[i]), &recs[i])
+		return err
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := []dossier.GradedVersion{}
+	for i, rec := range recs {
+		if found[i] && rec.Current.SHA256 != "" {
+			out = append(out, dossier.GradedVersion{Modality: s.written[i], SHA256: rec.Current.SHA256, FileName: rec.Current.FileName})
+		}
+	}
+	return out, nil
+}
+
+// undecided returns the competences no decision of sheet names, in
+// referentiel order; nil when the service knows no competences.
+func (s *Server) undecided(sheet *dossier.DecisionSheet) []string {
+	var all []string
+	if ref := s.cfg.Referentiel; ref != nil && s.cfg.Competences == nil {
+		for _, c := range ref.Competences {
+			all = append(all, c.Code)
+		}
+	} else {
+		for c := range s.competences {
+			all = append(all, c)
+		}
+		slices.SortFunc(all, compareCodes)
+	}
+	var out []string
+	for _, code := range all {
+		if !slices.ContainsFunc(sheet.Decisions, func(d dossier.Decision) bool { return d.Competence == code }) {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// decisionEvents adds to the candidate's history what a PUT changed: each
+// decision of the caller's recorded or changed, the submission, the
+// reopening. Each event is dated a nanosecond after the one before, so
+// that the history keeps their order.
+func (s *Server) decisionEvents(ctx context.Context, session, id string, c *Claims, was, now dossier.DecisionSheet, start time.Time) {
+	actor := actorOf(c)
+	n := 0
+	next := func() time.Time { n++; return start.Add(time.Duration(n - 1)) }
+	for _, d := range now.Decisions {
+		if d.Assessor != c.Subject {
+			continue
+		}
+		if slices.ContainsFunc(was.Decisions, func(o dossier.Decision) bool {
+			return o.Assessor == d.Assessor && o.Competence == d.Competence && o.Verdict == d.Verdict && o.Comment == d.Comment
+		}) {
+			continue
+		}
+		s.history(ctx, session, id, dossier.Event{At: next(), Actor: actor, Action: dossier.ActionDecision,
+			Competence: d.Competence, Verdict: d.Verdict, Detail: clip(d.Comment, 300)})
+	}
+	for _, o := range was.Decisions {
+		if o.Assessor == c.Subject && !slices.ContainsFunc(now.Decisions, func(d dossier.Decision) bool {
+			return d.Assessor == o.Assessor && d.Competence == o.Competence
+		}) {
+			s.history(ctx, session, id, dossier.Event{At: next(), Actor: actor, Action: dossier.ActionDecision,
+				Competence: o.Competence, Detail: "Décision retirée."})
+		}
+	}
+	switch {
+	case now.Submitted && !was.Submitted:
+		ev := dossier.Event{At: next(), Actor: actor, Action: dossier.ActionSubmit}
+		if u := s.undecided(&now); len(u) > 0 {
+			ev.Detail = "Transmises sans décision sur : " + strings.Join(u, ", ") + "."
+		}
+		s.history(ctx, session, id, ev)
+	case !now.Submitted && was.Submitted:
+		s.history(ctx, session, id, dossier.Event{At: next(), Actor: actor, Action: dossier.ActionReopen})
+	}
+}
+
+// clip cuts s to at most n runes, with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // checkSheet checks what a PUT sends: known competences, verdicts,
@@ -163,8 +282,8 @@ func (s *Server) checkSheet(body *sheetBody, c *Claims, now time.Time) error {
 }
 
 // applySheet applies a PUT's body to the stored sheet v (see
-// putDecisions).
-func (s *Server) applySheet(v *dossier.DecisionSheet, body sheetBody, c *Claims, now time.Time) error {
+// putDecisions); graded are the document versions a submission is about.
+func (s *Server) applySheet(v *dossier.DecisionSheet, body sheetBody, c *Claims, now time.Time, graded []dossier.GradedVersion) error {
 	if v.Submitted && c.Role != RoleAdmin {
 		return conflict("Décisions déjà soumises (le %s, par %s) : un administrateur doit les rouvrir pour qu'elles soient modifiées.",
 			v.SubmittedAt.In(paris).Format("02/01/2006 à 15h04"), v.SubmittedBy)
@@ -218,20 +337,31 @@ func (s *Server) applySheet(v *dossier.DecisionSheet, body sheetBody, c *Claims,
 	switch submit := body.Submitted; {
 	case submit == nil:
 	case *submit && !v.Submitted:
+		if u := s.undecided(v); len(u) > 0 && !body.ConfirmIncomplete {
+			return dossier.Errorf(dossier.EConflict,
+				"Décisions non transmises : %d compétence(s) sans décision (%s). Décidez-les, ou confirmez la transmission sans elles (« confirm_incomplete ») : le résultat du jury sera alors incomplet.",
+				len(u), strings.Join(u, ", "))
+		}
 		v.Submitted, v.SubmittedBy, v.SubmittedAt = true, c.Subject, now
+		v.Graded = graded
 	case !*submit && v.Submitted: // an admin's: others got 409
 		v.Submitted, v.SubmittedBy, v.SubmittedAt = false, "", time.Time{}
+		v.ReopenedBy, v.ReopenedAt = c.Subject, now
 	}
 	return nil
 }
 
 // reopenDecisions is POST …/decisions/reopen: an admin unlocks submitted
-// decisions so that assessors can change them.
-func (s *Server) reopenDecisions(w http.ResponseWriter, r *http.Request, _ *Claims) error {
+// decisions so that assessors can change them, and with them the
+// candidate's documents (locked by the submission or by an attestation
+// issued before now). The reopening goes to the candidate's history.
+func (s *Server) reopenDecisions(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	session, id := r.PathValue("session"), r.PathValue("candidate")
+	now := s.now()
 	sheet, err := dossier.Modify(r.Context(), s.cfg.Records, dossier.DecisionsKey(session, id),
 		func(v *dossier.DecisionSheet) error {
 			v.Submitted, v.SubmittedBy, v.SubmittedAt = false, "", time.Time{}
+			v.ReopenedBy, v.ReopenedAt = c.Subject, now
 			return nil
 		})
 	if errors.Is(err, dossier.ErrNotFound) {
@@ -240,6 +370,7 @@ func (s *Server) reopenDecisions(w http.ResponseWriter, r *http.Request, _ *Clai
 	if err != nil {
 		return unavailable(err)
 	}
+	s.history(r.Context(), session, id, dossier.Event{At: now, Actor: actorOf(c), Action: dossier.ActionReopen})
 	writeJSON(w, http.StatusOK, sheet)
 	return nil
 }

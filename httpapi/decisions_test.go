@@ -110,11 +110,19 @@ func TestDecisions(t *testing.T) {
 	}
 	sheetOf(put(e.anne(), string(jsonBody(t, s))))
 
-	// anne submits: locked for every assessor.
+	// anne submits: C1 and C3 have no decision, so she is asked to confirm;
+	// confirmed, the sheet is locked for every assessor.
 	clock.Store(30)
+	r := put(e.anne(), `{"decisions":[
+		{"competence":"C10","verdict":"acquis","comment":"Très complet."},
+		{"competence":"C2","verdict":"acquis"}],"submitted":true}`)
+	wantError(t, r, 409, dossier.EConflict, "2 compétence(s) sans décision (C1, C3)", "confirm_incomplete")
+	if stored := sheetOf(e.do(request{method: "GET", path: decisionsPath, token: e.anne()})); stored.Submitted {
+		t.Errorf("an incomplete submission not confirmed went through: %+v", stored)
+	}
 	s = sheetOf(put(e.anne(), `{"decisions":[
 		{"competence":"C10","verdict":"acquis","comment":"Très complet."},
-		{"competence":"C2","verdict":"acquis"}],"submitted":true}`))
+		{"competence":"C2","verdict":"acquis"}],"submitted":true,"confirm_incomplete":true}`))
 	if !s.Submitted || s.SubmittedBy != "anne" || !s.SubmittedAt.Equal(testNow.Add(30*time.Minute)) {
 		t.Errorf("submitted: %+v", s)
 	}
@@ -142,7 +150,7 @@ func TestDecisions(t *testing.T) {
 	if s.Submitted || s.SubmittedBy != "" || !s.SubmittedAt.IsZero() || len(s.Decisions) != 3 {
 		t.Errorf("reopened: %+v", s)
 	}
-	s = sheetOf(put(e.bruno(), `{"decisions":[{"competence":"C1","verdict":"non_acquis"}],"submitted":true}`))
+	s = sheetOf(put(e.bruno(), `{"decisions":[{"competence":"C1","verdict":"non_acquis"}],"submitted":true,"confirm_incomplete":true}`))
 	if find(s, "bruno", "C1") == nil || find(s, "bruno", "C2") != nil || !s.Submitted {
 		t.Errorf("bruno's decisions after reopening: %+v", s)
 	}

@@ -41,11 +41,19 @@
 //	POST   /documents/{modality}/complete           candidate, admin: record a presigned upload
 //	GET    /documents/{modality}                    the document's state record (state, error, findings)
 //	GET    /documents/{modality}/sheet.pdf          assessor, admin: the grading sheet, once ready
+//	GET    /documents/{modality}/findings           assessor, admin: the checker's report, quotes and pages
+//	GET    /documents/{modality}/file               the exact bytes of the current version (?version=SHA-256), its name and SHA-256
+//	GET    /documents/{modality}/text               the text read from it, page by page
+//	GET    /documents/{modality}/versions           every version, newest first, with where it stands
+//	POST   /documents/{modality}/versions/{sha256}/restore  admin: make an earlier ready version current again
 //	GET    /decisions                               assessor, admin: the decision sheet
 //	PUT    /decisions                               assessor, admin: record decisions; "submitted": true locks them
 //	POST   /decisions/reopen                        admin: unlock submitted decisions
 //	GET    /attestation.pdf                         the candidate's attestation, once issued
 //	POST   /attestation/revocation                  admin: revoke it, {"reason":"…"}
+//	GET    /result                                  the jury's result and the attestation (a candidate: from the jury date)
+//	GET    /overview                                admin: documents, versions, decisions, result, attestation, history
+//	GET    /history, /history.csv                   admin: the candidate's history (append-only), JSON or CSV
 //
 // # Access
 //

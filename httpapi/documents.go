@@ -16,10 +16,6 @@ import (
 	"github.com/dossier-cert/dossier"
 )
 
-// maxPrevious bounds the earlier versions a document record lists; the
-// blobs of older ones stay in storage.
-const maxPrevious = 50
-
 // storeTimeout bounds the storing, recording and queueing of an upload once
 // its bytes are received: a client that hangs up then does not leave it
 // half done.
@@ -39,9 +35,12 @@ var stateLabels = map[dossier.DocState]string{
 	dossier.DocFailed:     "échec du traitement",
 }
 
-// busy reports whether a record's current version is sha and is being, or
-// has been, processed: uploading it again changes nothing.
+// busy reports whether a record's current or pending version is sha and
+// is being, or has been, processed: uploading it again changes nothing.
 func busy(rec dossier.DocumentRecord, sha string) bool {
+	if p := rec.Pending; p != nil && p.Version.SHA256 == sha {
+		return p.State != dossier.DocRejected && p.State != dossier.DocFailed
+	}
 	if rec.Current.SHA256 != sha {
 		return false
 	}
@@ -50,6 +49,15 @@ func busy(rec dossier.DocumentRecord, sha string) bool {
 		return true
 	}
 	return false
+}
+
+// ended is where a version set aside in state ended: the state if it is
+// final, "" for a version replaced while it was being read.
+func ended(state dossier.DocState) dossier.DocState {
+	if state.Final() {
+		return state
+	}
+	return ""
 }
 
 // checkModality refuses a modality that takes no written document.
@@ -84,6 +92,12 @@ func (s *Server) mayUpload(ctx context.Context, c *Claims, session, candidate, m
 				sess.Deadline.In(paris).Format("02/01/2006 à 15h04"))
 		}
 	}
+	if msg, err := s.uploadLock(ctx, c.Role, session, candidate); err != nil {
+		return err
+	} else if msg != "" {
+		s.history(ctx, session, candidate, dossier.Event{Actor: actorOf(c), Action: dossier.ActionUploadRefused, Modality: modality, Detail: msg})
+		return conflict("%s", msg)
+	}
 	return nil
 }
 
@@ -111,8 +125,9 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 		Format: u.format, ReceivedAt: s.now(), Via: "api"}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
+	ver.UploadedBy = actorOf(c)
 	key := dossier.DocumentKey(session, id, modality, u.sha256, ff.ext)
-	rec, err := s.accept(ctx, session, id, modality, ver, func() error {
+	rec, err := s.accept(ctx, session, id, modality, ver, dossier.Event{Actor: ver.UploadedBy, Action: dossier.ActionUpload}, func() error {
 		return s.cfg.Blobs.Put(ctx, key, u.file, u.size, ff.contentType)
 	})
 	if err != nil {
@@ -123,11 +138,18 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 	return nil
 }
 
-// accept makes ver the current version of a document, queued, and hands
-// it to the workers; store, when not nil, stores its bytes first. When ver
-// already is the current version and is queued, being processed or ready,
-// nothing is stored, written or queued: the record is returned as it is.
-func (s *Server) accept(ctx context.Context, session, candidate, modality string, ver dossier.DocumentVersion, store func() error) (dossier.DocumentRecord, error) {
+// accept queues ver, a new version of a document, and hands it to the
+// workers; store, when not nil, stores its bytes first. While the current
+// version is not ready, ver replaces it at once; once it is ready, ver
+// waits as the pending version (replacing a pending one) until the workers
+// have read and checked it. When ver already is the current or pending
+// version and is queued, being processed or ready, nothing is stored,
+// written or queued: the record is returned as it is. The upload goes to
+// the candidate's history.
+//
+// ev is the event to record: its actor, its action (an upload, a restore)
+// and detail; accept fills in the rest.
+func (s *Server) accept(ctx context.Context, session, candidate, modality string, ver dossier.DocumentVersion, ev dossier.Event, store func() error) (dossier.DocumentRecord, error) {
 	key := dossier.DocumentStateKey(session, candidate, modality)
 	var cur dossier.DocumentRecord
 	_, err := s.cfg.Records.Get(ctx, key, &cur)
@@ -152,15 +174,20 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 			return errUnchanged
 		}
 		v.Session, v.Candidate, v.Modality = session, candidate, modality
-		if v.Current.SHA256 != "" && v.Current.SHA256 != ver.SHA256 {
-			v.Previous = append(v.Previous, v.Current)
-		}
 		v.Previous = slices.DeleteFunc(v.Previous, func(p dossier.DocumentVersion) bool { return p.SHA256 == ver.SHA256 })
-		if len(v.Previous) > maxPrevious {
-			v.Previous = v.Previous[len(v.Previous)-maxPrevious:]
+		if p := v.Pending; p != nil && p.Version.SHA256 != ver.SHA256 {
+			v.Retire(p.Version, ended(p.State), p.Error)
+		}
+		v.Pending, v.UpdatedAt = nil, now
+		if v.State == dossier.DocReady && v.Current.SHA256 != ver.SHA256 {
+			v.Pending = &dossier.PendingVersion{Version: ver, State: dossier.DocQueued, UpdatedAt: now}
+			return nil
+		}
+		if v.Current.SHA256 != "" && v.Current.SHA256 != ver.SHA256 {
+			v.Retire(v.Current, ended(v.State), v.Error)
 		}
 		v.Current, v.State, v.Error = ver, dossier.DocQueued, nil
-		v.Findings, v.Pages, v.Attempts, v.UpdatedAt = nil, 0, 0, now
+		v.Findings, v.Pages, v.Language, v.Attempts = nil, 0, "", 0
 		return nil
 	})
 	if errors.Is(err, errUnchanged) && unchanged != nil {
@@ -169,6 +196,11 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 	if err != nil {
 		return rec, unavailable(err)
 	}
+	ev.At, ev.Modality, ev.SHA256, ev.FileName = now, modality, ver.SHA256, ver.FileName
+	if rec.Pending != nil {
+		ev.Detail = strings.TrimSpace(ev.Detail + " En attente de lecture : la version prête reste en place tant que celle-ci n'est pas lue et vérifiée.")
+	}
+	s.history(ctx, session, candidate, ev)
 	if err := s.cfg.Queue.EnqueueDocument(ctx, session, candidate, modality, ver.SHA256); err != nil {
 		// Say so on the record, so that the same file uploaded again is
 		// queued again instead of being taken for work under way.
@@ -180,16 +212,21 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 }
 
 // markNotQueued records that the version sha could not be queued, if it
-// is still the current one and queued.
+// is still the current or pending one and queued.
 func (s *Server) markNotQueued(ctx context.Context, key, sha string) error {
 	now := s.now()
+	e := &dossier.Error{Code: dossier.EUnavailable,
+		Message: "Le traitement de ce document n'a pas pu être lancé : déposez-le à nouveau."}
 	_, err := dossier.Modify(ctx, s.cfg.Records, key, func(v *dossier.DocumentRecord) error {
-		if v.Current.SHA256 != sha || v.State != dossier.DocQueued {
+		switch p := v.Pending; {
+		case p != nil && p.Version.SHA256 == sha && p.State == dossier.DocQueued:
+			p.State, p.Error, p.UpdatedAt = dossier.DocFailed, e, now
+		case v.Current.SHA256 == sha && v.State == dossier.DocQueued:
+			v.State, v.Error = dossier.DocFailed, e
+		default:
 			return errUnchanged
 		}
-		v.State, v.UpdatedAt = dossier.DocFailed, now
-		v.Error = &dossier.Error{Code: dossier.EUnavailable,
-			Message: "Le traitement de ce document n'a pas pu être lancé : déposez-le à nouveau."}
+		v.UpdatedAt = now
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {
@@ -310,8 +347,8 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, c *Claim
 		return tooLarge(s.cfg.MaxUploadBytes)
 	}
 	ver := dossier.DocumentVersion{SHA256: sha, FileName: cleanFileName(req.FileName, format), Size: found.Size,
-		Format: format, ReceivedAt: s.now(), Via: "presigned"}
-	rec, err := s.accept(ctx, session, id, modality, ver, nil)
+		Format: format, ReceivedAt: s.now(), Via: "presigned", UploadedBy: actorOf(c)}
+	rec, err := s.accept(ctx, session, id, modality, ver, dossier.Event{Actor: ver.UploadedBy, Action: dossier.ActionUpload}, nil)
 	if err != nil {
 		return err
 	}
@@ -338,14 +375,34 @@ func (s *Server) document(r *http.Request, c *Claims) (dossier.DocumentRecord, e
 	return rec, unavailable(err)
 }
 
+// documentView is the answer of GET …/documents/{modality}: the record,
+// and what the pages say of it.
+type documentView struct {
+	dossier.DocumentRecord
+	// LanguageNotice says, for a document not in French, that the
+	// findings say little of it (dossier.Report.ForeignLanguage).
+	LanguageNotice string `json:"language_notice,omitempty"`
+	// Locked says why no new version may be uploaded now (decisions
+	// submitted, attestation issued), empty when uploads are open.
+	Locked string `json:"locked,omitempty"`
+}
+
 // getDocument is GET …/documents/{modality}: where the document stands,
-// why it was refused, what the checker found.
+// why it was refused, what the checker found, and whether a new version
+// may be uploaded.
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	rec, err := s.document(r, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rec)
+	view := documentView{DocumentRecord: rec}
+	if rec.State == dossier.DocReady {
+		view.LanguageNotice = (&dossier.Report{Language: rec.Language}).ForeignLanguage()
+	}
+	if view.Locked, err = s.uploadLock(r.Context(), c.Role, rec.Session, rec.Candidate); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, view)
 	return nil
 }
 

@@ -87,7 +87,7 @@ func TestUpload(t *testing.T) {
 			rec := decode[dossier.DocumentRecord](t, r)
 			sum := sha(data)
 			want := dossier.DocumentVersion{SHA256: sum, FileName: tc.wantName, Size: int64(len(data)),
-				Format: tc.wantFormat, ReceivedAt: testNow, Via: "api"}
+				Format: tc.wantFormat, ReceivedAt: testNow, Via: "api", UploadedBy: "candidate:c1"}
 			if rec.Current != want || rec.State != dossier.DocQueued || rec.Error != nil ||
 				rec.Session != "s1" || rec.Candidate != "c1" || rec.Modality != "E5" {
 				t.Errorf("record = %+v, want current %+v, queued", rec, want)
@@ -251,32 +251,70 @@ func TestUploadAgain(t *testing.T) {
 	}
 	wantCalls(1)
 
+	// A new version over a ready one waits as pending: the ready one
+	// stays in force until the new one is read and checked.
 	status(e.upload(e.cand("c1"), b))
 	wantCalls(2)
-	var rec dossier.DocumentRecord
-	e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec)
-	if rec.Current.SHA256 != sha(b) || len(rec.Previous) != 1 || rec.Previous[0].SHA256 != sha(a) || rec.State != dossier.DocQueued {
+	rec := e.state()
+	if rec.Current.SHA256 != sha(a) || rec.State != dossier.DocReady || rec.Pending == nil ||
+		rec.Pending.Version.SHA256 != sha(b) || rec.Pending.State != dossier.DocQueued || len(rec.Previous) != 0 {
 		t.Errorf("after a new version: %+v", rec)
 	}
+	status(e.upload(e.cand("c1"), b))
+	wantCalls(2) // the same new file while it is queued
 
-	// Back to the first version: it is current again, once in the list.
-	status(e.upload(e.cand("c1"), a))
+	// Refused, it stays pending with its reason; another file replaces it
+	// and sets it aside, rejected.
+	_, err := dossier.Modify(context.Background(), e.records, dossier.DocumentStateKey("s1", "c1", "E5"), func(v *dossier.DocumentRecord) error {
+		v.Pending.State, v.Pending.Error = dossier.DocRejected, &dossier.Error{Code: dossier.ECorrupt, Message: "Fichier endommagé."}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pdfFile(t, 1000)
+	status(e.upload(e.cand("c1"), c))
 	wantCalls(3)
-	rec = dossier.DocumentRecord{}
-	e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec)
-	if rec.Current.SHA256 != sha(a) || len(rec.Previous) != 1 || rec.Previous[0].SHA256 != sha(b) {
-		t.Errorf("after going back: current %s, previous %+v", rec.Current.SHA256, rec.Previous)
+	rec = e.state()
+	if rec.Current.SHA256 != sha(a) || rec.State != dossier.DocReady || rec.Pending == nil || rec.Pending.Version.SHA256 != sha(c) ||
+		len(rec.Previous) != 1 || rec.Previous[0].SHA256 != sha(b) || rec.Previous[0].State != dossier.DocRejected || rec.Previous[0].Error == nil {
+		t.Errorf("after a refused version: %+v", rec)
+	}
+
+	// While the current version is not ready, a new one replaces it at
+	// once, with the pending one.
+	e.setState(dossier.DocFailed)
+	status(e.upload(e.cand("c1"), b))
+	wantCalls(4)
+	rec = e.state()
+	var previous []string
+	for _, v := range rec.Previous {
+		previous = append(previous, v.SHA256[:8]+" "+string(v.State))
+	}
+	if rec.Current.SHA256 != sha(b) || rec.State != dossier.DocQueued || rec.Pending != nil ||
+		!slices.Equal(previous, []string{sha(c)[:8] + " ", sha(a)[:8] + " failed"}) {
+		t.Errorf("after going back: current %s %s, pending %+v, previous %q", rec.Current.SHA256[:8], rec.State, rec.Pending, previous)
 	}
 	if keys := e.blobKeys(dossier.DocumentPrefix("s1", "c1", "E5")); !slices.Equal(keys, sortedKeys(
 		dossier.DocumentKey("s1", "c1", "E5", sha(a), "pdf"), dossier.DocumentKey("s1", "c1", "E5", sha(b), "pdf"),
-		dossier.DocumentStateKey("s1", "c1", "E5"))) {
-		t.Errorf("blobs %q, want both versions kept", keys)
+		dossier.DocumentKey("s1", "c1", "E5", sha(c), "pdf"), dossier.DocumentStateKey("s1", "c1", "E5"))) {
+		t.Errorf("blobs %q, want every version kept", keys)
 	}
 
 	// A rejected version sent again is processed again.
 	e.setState(dossier.DocRejected)
-	status(e.upload(e.cand("c1"), a))
-	wantCalls(4)
+	status(e.upload(e.cand("c1"), b))
+	wantCalls(5)
+}
+
+// state reads c1's E5 record.
+func (e *env) state() dossier.DocumentRecord {
+	e.t.Helper()
+	var rec dossier.DocumentRecord
+	if !e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec) {
+		e.t.Fatal("no E5 record")
+	}
+	return rec
 }
 
 func TestUploadConcurrentSameFile(t *testing.T) {

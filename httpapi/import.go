@@ -52,13 +52,83 @@ var csvColumns = []string{"id", "last_name", "birth_name", "first_names", "birth
 // requiredColumns must be in the header.
 var requiredColumns = []string{"id", "birth_name", "first_names", "birth_date", "sex"}
 
+// frenchColumns are the French headers a spreadsheet of candidates may
+// have instead, folded as columnOf folds them: lower case, no accents,
+// words joined by '_'.
+var frenchColumns = map[string]string{
+	"numero": "id", "numero_candidat": "id", "numero_de_candidat": "id", "n_candidat": "id", "identifiant": "id",
+	"nom": "last_name", "nom_usage": "last_name", "nom_d_usage": "last_name",
+	"nom_naissance": "birth_name", "nom_de_naissance": "birth_name", "nom_de_famille": "birth_name",
+	"prenom": "first_names", "prenoms": "first_names",
+	"date_naissance": "birth_date", "date_de_naissance": "birth_date", "ne_le": "birth_date", "nee_le": "birth_date",
+	"sexe":              "sex",
+	"commune_naissance": "birth_commune", "commune_de_naissance": "birth_commune",
+	"code_insee_naissance": "birth_commune", "code_insee_de_naissance": "birth_commune", "code_commune_de_naissance": "birth_commune",
+	"courriel": "email", "e_mail": "email", "mel": "email", "adresse_electronique": "email", "adresse_mail": "email",
+	"modalite_acces": "access_route", "modalite_d_acces": "access_route", "voie_d_acces": "access_route", "voie_acces": "access_route",
+}
+
+// columnOf is the column a header names: one of csvColumns, in English as
+// the JSON names them or in French ("Nom de naissance", "Prénoms", "Date de
+// naissance", "Sexe"…); "" when it names none.
+func columnOf(header string) string {
+	h := strings.ToLower(strings.TrimSpace(header))
+	if slices.Contains(csvColumns, h) {
+		return h
+	}
+	var b strings.Builder
+	sep := false
+	for _, r := range h {
+		if f, ok := unaccent[r]; ok {
+			r = f
+		}
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			sep = false
+		} else {
+			sep = true
+		}
+	}
+	folded := b.String()
+	if slices.Contains(csvColumns, folded) {
+		return folded
+	}
+	return frenchColumns[folded]
+}
+
+// unaccent folds the accented letters of French headers.
+var unaccent = map[rune]rune{'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e', 'à': 'a', 'â': 'a', 'ä': 'a', 'î': 'i', 'ï': 'i',
+	'ô': 'o', 'ö': 'o', 'ù': 'u', 'û': 'u', 'ü': 'u', 'ç': 'c', '°': 'o'}
+
 // maxRowErrors bounds the errors reported for one file.
 const maxRowErrors = 1000
 
 type importRow struct {
 	line int
 	cand dossier.Candidate
+	// headers name the columns as the file does, for messages; nil for
+	// JSON.
+	headers map[string]string
 }
+
+// frenchHeaderOf names each column in French, as a spreadsheet may.
+var frenchHeaderOf = map[string]string{
+	"id": "numéro", "last_name": "nom", "birth_name": "nom de naissance", "first_names": "prénoms",
+	"birth_date": "date de naissance", "sex": "sexe", "birth_commune": "commune de naissance",
+	"email": "courriel", "access_route": "modalité d'accès",
+}
+
+// frenchHeaders lists the French headers, in csvColumns order.
+var frenchHeaders = func() string {
+	var names []string
+	for _, c := range csvColumns {
+		names = append(names, frenchHeaderOf[c])
+	}
+	return strings.Join(names, ", ")
+}()
 
 // importCandidates is POST /api/v1/sessions/{session}/candidates: a JSON
 // array of dossier.Candidate, or a CSV file (text/csv) with a header row.
@@ -98,6 +168,9 @@ func (s *Server) importCandidates(w http.ResponseWriter, r *http.Request, _ *Cla
 	for _, row := range rows {
 		c := row.cand
 		bad := func(field, format string, args ...any) {
+			if h, ok := row.headers[field]; ok {
+				field = h
+			}
 			if len(report.Errors) < maxRowErrors {
 				report.Errors = append(report.Errors, RowError{Line: row.line, Candidate: c.ID, Field: field, Message: fmt.Sprintf(format, args...)})
 			}
@@ -201,19 +274,22 @@ func parseCSV(data []byte) ([]importRow, []RowError, error) {
 		return nil, nil, invalid("Fichier CSV illisible : la première ligne doit nommer les colonnes (%s).", strings.Join(csvColumns, ","))
 	}
 	col := map[string]int{}
-	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(name))
+	headers := map[string]string{} // column → header as the file writes it
+	for i, raw := range header {
+		name := columnOf(raw)
+		raw = strings.TrimSpace(raw)
 		switch {
-		case !slices.Contains(csvColumns, name):
-			return nil, nil, invalid("Colonne inconnue : « %s ». Les colonnes possibles sont : %s.", name, strings.Join(csvColumns, ","))
+		case name == "":
+			return nil, nil, invalid("Colonne inconnue : « %s ». Les colonnes possibles sont : %s (ou en français : %s).", raw, strings.Join(csvColumns, ","), frenchHeaders)
 		case hasKey(col, name):
-			return nil, nil, invalid("La colonne « %s » apparaît deux fois.", name)
+			return nil, nil, invalid("La colonne « %s » apparaît deux fois.", raw)
 		}
-		col[name] = i
+		col[name], headers[name] = i, raw
 	}
 	for _, name := range requiredColumns {
 		if !hasKey(col, name) {
-			return nil, nil, invalid("Colonne « %s » manquante. Les colonnes obligatoires sont : %s.", name, strings.Join(requiredColumns, ","))
+			return nil, nil, invalid("Colonne « %s » (%s) manquante. Les colonnes obligatoires sont : %s (ou en français : numéro, nom de naissance, prénoms, date de naissance, sexe).",
+				name, frenchHeaderOf[name], strings.Join(requiredColumns, ","))
 		}
 	}
 
@@ -230,7 +306,7 @@ func parseCSV(data []byte) ([]importRow, []RowError, error) {
 			}
 			return ""
 		}
-		rows = append(rows, importRow{line: line, cand: dossier.Candidate{
+		rows = append(rows, importRow{line: line, headers: headers, cand: dossier.Candidate{
 			ID:           strings.TrimSpace(get("id")),
 			LastName:     get("last_name"),
 			BirthName:    get("birth_name"),
@@ -341,11 +417,17 @@ func normalizeCandidate(c *dossier.Candidate, today string) []fieldProblem {
 
 	c.Sex = strings.ToUpper(strings.TrimSpace(c.Sex))
 	switch c.Sex {
+	case "H", "HOMME", "MASCULIN":
+		c.Sex = "M"
+	case "FEMME", "FÉMININ", "FEMININ":
+		c.Sex = "F"
+	}
+	switch c.Sex {
 	case "M", "F":
 	case "":
 		bad("sex", "Sexe manquant : M ou F.")
 	default:
-		bad("sex", "Sexe « %s » invalide : M (masculin) ou F (féminin), comme l'état civil le déclare à la Caisse des Dépôts.", c.Sex)
+		bad("sex", "Sexe « %s » invalide : M (ou H, masculin) ou F (féminin), comme l'état civil le déclare à la Caisse des Dépôts.", c.Sex)
 	}
 
 	c.BirthCommune = strings.ToUpper(strings.TrimSpace(c.BirthCommune))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,16 +55,38 @@ type pipelineDoc struct {
 	// Retry: an admin's retry can help (failed or stuck); a rejected
 	// file needs a new upload.
 	Retry bool `json:"retry"`
+	// Pending: State, Error and FileName are those of a new upload
+	// behind a ready version (refused, failed or stuck); the ready
+	// version stays in force.
+	Pending bool `json:"pending,omitempty"`
+	// ChangedAfterGrading: the current version is not the one the
+	// decisions were submitted on.
+	ChangedAfterGrading bool `json:"changed_after_grading,omitempty"`
 }
 
-// stuck reports whether rec is waiting on a worker that is gone.
+// stuck reports whether rec's current version is waiting on a worker that
+// is gone.
 func (s *Server) stuck(rec dossier.DocumentRecord) bool {
 	return !rec.State.Final() && s.now().Sub(rec.UpdatedAt) > s.cfg.StuckAfter
 }
 
-// retryable reports whether an admin's retry can move rec on.
+// pendingStuck reports whether rec's pending version is waiting on a
+// worker that is gone.
+func (s *Server) pendingStuck(rec dossier.DocumentRecord) bool {
+	p := rec.Pending
+	return p != nil && !p.State.Final() && s.now().Sub(p.UpdatedAt) > s.cfg.StuckAfter
+}
+
+// pendingRetryable reports whether an admin's retry can move rec's pending
+// version on.
+func (s *Server) pendingRetryable(rec dossier.DocumentRecord) bool {
+	return rec.Pending != nil && (rec.Pending.State == dossier.DocFailed || s.pendingStuck(rec))
+}
+
+// retryable reports whether an admin's retry can move rec on: its current
+// version, or its pending one.
 func (s *Server) retryable(rec dossier.DocumentRecord) bool {
-	return rec.State == dossier.DocFailed || s.stuck(rec)
+	return rec.State == dossier.DocFailed || s.stuck(rec) || s.pendingRetryable(rec)
 }
 
 // sessionDocuments reads the record of every document of the session's
@@ -137,21 +160,37 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, _ *Claims) 
 	if err != nil {
 		return err
 	}
+	changed, err := s.changedAfterGrading(r.Context(), session, ids, recs, found)
+	if err != nil {
+		return err
+	}
 	v := pipelineView{Session: session, Candidates: len(ids), Expected: len(recs),
 		Counts: countStates(recs, found), Attention: []pipelineDoc{}, At: s.now()}
 	for i, rec := range recs {
 		if !found[i] {
 			continue
 		}
+		id, modality := ids[i/len(s.written)], s.written[i%len(s.written)]
 		stuck := s.stuck(rec)
 		if stuck {
 			v.Stuck++
 		}
-		if rec.State == dossier.DocRejected || rec.State == dossier.DocFailed || stuck {
+		if rec.State == dossier.DocRejected || rec.State == dossier.DocFailed || stuck || changed[i] {
 			v.Attention = append(v.Attention, pipelineDoc{
-				Candidate: ids[i/len(s.written)], Modality: s.written[i%len(s.written)],
+				Candidate: id, Modality: modality,
 				State: rec.State, FileName: rec.Current.FileName, Error: rec.Error, Attempts: rec.Attempts,
-				UpdatedAt: rec.UpdatedAt, Stuck: stuck, Retry: s.retryable(rec),
+				UpdatedAt: rec.UpdatedAt, Stuck: stuck, Retry: rec.State == dossier.DocFailed || stuck,
+				ChangedAfterGrading: changed[i],
+			})
+		}
+		if p := rec.Pending; p != nil && (p.State == dossier.DocRejected || p.State == dossier.DocFailed || s.pendingStuck(rec)) {
+			if s.pendingStuck(rec) {
+				v.Stuck++
+			}
+			v.Attention = append(v.Attention, pipelineDoc{
+				Candidate: id, Modality: modality, Pending: true,
+				State: p.State, FileName: p.Version.FileName, Error: p.Error, Attempts: p.Attempts,
+				UpdatedAt: p.UpdatedAt, Stuck: s.pendingStuck(rec), Retry: s.pendingRetryable(rec),
 			})
 		}
 	}
@@ -159,15 +198,45 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, _ *Claims) 
 	return nil
 }
 
+// changedAfterGrading reads the decisions of the session's candidates and
+// reports, for each document of recs (laid out as sessionDocuments lays
+// them), whether it changed after the decisions were submitted.
+func (s *Server) changedAfterGrading(ctx context.Context, session string, ids []string, recs []dossier.DocumentRecord, found []bool) ([]bool, error) {
+	n := len(s.written)
+	sheets := make([]dossier.DecisionSheet, len(ids))
+	err := each(ctx, len(ids), func(ctx context.Context, i int) error {
+		_, err := s.getRecord(ctx, dossier.DecisionsKey(session, ids[i]), &sheets[i])
+		return err
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]bool, len(recs))
+	for i, sheet := range sheets {
+		var docs []dossier.DocumentRecord
+		for j := range n {
+			if found[i*n+j] {
+				d := recs[i*n+j]
+				d.Modality = s.written[j]
+				docs = append(docs, d)
+			}
+		}
+		for _, m := range dossier.ChangedAfterGrading(sheet, docs) {
+			out[i*n+slices.Index(s.written, m)] = true
+		}
+	}
+	return out, nil
+}
+
 // retryDocument is POST …/documents/{modality}/retry: the current version
-// of a failed document, or of one a worker lost, is queued again. 202 with
-// the record.
-func (s *Server) retryDocument(w http.ResponseWriter, r *http.Request, _ *Claims) error {
+// of a failed document, or of one a worker lost, is queued again, or else
+// a pending version that failed or was lost. 202 with the record.
+func (s *Server) retryDocument(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	session, id, modality := r.PathValue("session"), r.PathValue("candidate"), r.PathValue("modality")
 	if err := s.checkModality(modality); err != nil {
 		return err
 	}
-	rec, err := s.retry(r.Context(), session, id, modality)
+	rec, err := s.retry(r.Context(), session, id, modality, actorOf(c))
 	if err != nil {
 		return err
 	}
@@ -179,17 +248,29 @@ func (s *Server) retryDocument(w http.ResponseWriter, r *http.Request, _ *Claims
 var errNotRetryable = errors.New("not retryable")
 
 // retry queues the current version of a document again, if it failed or
-// is stuck.
-func (s *Server) retry(ctx context.Context, session, id, modality string) (dossier.DocumentRecord, error) {
+// is stuck, or else its pending version, if that failed or is stuck. The
+// retry goes to the candidate's history.
+func (s *Server) retry(ctx context.Context, session, id, modality, actor string) (dossier.DocumentRecord, error) {
 	key := dossier.DocumentStateKey(session, id, modality)
 	now := s.now()
-	var was dossier.DocumentRecord
+	var (
+		was dossier.DocumentRecord
+		sha string
+	)
 	rec, err := dossier.Modify(ctx, s.cfg.Records, key, func(v *dossier.DocumentRecord) error {
 		was = *v
-		if !s.retryable(*v) {
+		switch {
+		case v.State == dossier.DocFailed || s.stuck(*v):
+			v.State, v.Error, v.Attempts, v.UpdatedAt = dossier.DocQueued, nil, 0, now
+			sha = v.Current.SHA256
+		case s.pendingRetryable(*v):
+			p := *v.Pending
+			p.State, p.Error, p.Attempts, p.UpdatedAt = dossier.DocQueued, nil, 0, now
+			v.Pending, v.UpdatedAt = &p, now
+			sha = p.Version.SHA256
+		default:
 			return errNotRetryable
 		}
-		v.State, v.Error, v.Attempts, v.UpdatedAt = dossier.DocQueued, nil, 0, now
 		return nil
 	})
 	switch {
@@ -204,8 +285,10 @@ func (s *Server) retry(ctx context.Context, session, id, modality string) (dossi
 	}
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	if err := s.cfg.Queue.EnqueueDocument(qctx, session, id, modality, rec.Current.SHA256); err != nil {
-		markErr := s.markNotQueued(qctx, key, rec.Current.SHA256)
+	v, _ := rec.Version(sha)
+	s.history(qctx, session, id, dossier.Event{At: now, Actor: actor, Action: dossier.ActionRetry, Modality: modality, SHA256: sha, FileName: v.FileName})
+	if err := s.cfg.Queue.EnqueueDocument(qctx, session, id, modality, sha); err != nil {
+		markErr := s.markNotQueued(qctx, key, sha)
 		return rec, &dossier.Error{Code: dossier.EUnavailable, Err: errors.Join(err, markErr),
 			Message: "Le traitement n'a pas pu être relancé (file de traitement indisponible) : réessayez dans quelques minutes."}
 	}
@@ -227,7 +310,7 @@ type retryFailure struct {
 // retrySession is POST /api/v1/sessions/{session}/retry: every failed or
 // stuck document of the session is queued again. 200 with what was
 // retried and what could not be.
-func (s *Server) retrySession(w http.ResponseWriter, r *http.Request, _ *Claims) error {
+func (s *Server) retrySession(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	ctx := r.Context()
 	session := r.PathValue("session")
 	ids, recs, found, err := s.sessionDocuments(ctx, session)
@@ -241,7 +324,7 @@ func (s *Server) retrySession(w http.ResponseWriter, r *http.Request, _ *Claims)
 			continue
 		}
 		id, modality := ids[i/n], s.written[i%n]
-		got, err := s.retry(ctx, session, id, modality)
+		got, err := s.retry(ctx, session, id, modality, actorOf(c))
 		if err != nil {
 			if dossier.ErrorCode(err) == dossier.EConflict {
 				continue // moved on since it was read

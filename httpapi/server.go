@@ -89,6 +89,17 @@ type Config struct {
 	// export answers that it is not configured.
 	CDC CDCConfig
 
+	// TokenAfterJury is how long after its session's jury date a login
+	// link issued without a validity of its own lasts, so that a candidate
+	// can read their result: links last by default until the session's
+	// jury date plus this, at most MaxTokenTTL, and TokenTTL for a session
+	// without a jury date (or one long past). Zero: 30 days.
+	TokenAfterJury time.Duration
+	// Contact is whom people ask for a new login link, as the message of
+	// an expired link names it ("scolarite@organisme.fr", "le service
+	// des certifications, 01 23 45 67 89"). Empty: the certifier.
+	Contact string
+
 	// Logger gets one line per request. Nil: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock of decisions, uploads and token expiry. Nil:
@@ -103,6 +114,7 @@ const (
 	DefaultPresignTTL     = 15 * time.Minute
 	DefaultMaxImportBytes = 5 << 20
 	DefaultReadyTimeout   = 3 * time.Second
+	DefaultTokenAfterJury = 30 * 24 * time.Hour
 )
 
 // defaultWritten are the written modalities without a referentiel.
@@ -160,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.StuckAfter <= 0 {
 		cfg.StuckAfter = DefaultStuckAfter
+	}
+	if cfg.TokenAfterJury <= 0 {
+		cfg.TokenAfterJury = DefaultTokenAfterJury
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -257,6 +272,17 @@ func (s *Server) routes() {
 
 	s.api("GET "+candidatePath+"/attestation.pdf", everyone, s.getAttestationPDF)
 	s.api("POST "+candidatePath+"/attestation/revocation", adminOnly, s.revokeAttestation)
+
+	// The document itself, its versions, the candidate's view, result and
+	// history (the journey from upload to jury).
+	s.api("GET "+documentPath+"/file", everyone, s.getFile)
+	s.api("GET "+documentPath+"/text", everyone, s.getText)
+	s.api("GET "+documentPath+"/versions", everyone, s.getVersions)
+	s.api("POST "+documentPath+"/versions/{sha256}/restore", adminOnly, s.restoreVersion)
+	s.api("GET "+candidatePath+"/result", everyone, s.getResult)
+	s.api("GET "+candidatePath+"/overview", adminOnly, s.getOverview)
+	s.api("GET "+candidatePath+"/history", adminOnly, s.getHistory)
+	s.api("GET "+candidatePath+"/history.csv", adminOnly, s.getHistoryCSV)
 
 	s.api("GET /api/v1/sessions", adminOnly, s.listSessions)
 	s.api("GET /api/v1/sessions/{session}/pipeline", adminOnly, s.getPipeline)

@@ -144,7 +144,7 @@ func (s *Server) getAssessors(w http.ResponseWriter, r *http.Request, _ *Claims)
 
 // putAssessors is PUT …/candidates/{candidate}/assessors: the assessors'
 // names ({"assessors":[…]}), which replace those assigned.
-func (s *Server) putAssessors(w http.ResponseWriter, r *http.Request, _ *Claims) error {
+func (s *Server) putAssessors(w http.ResponseWriter, r *http.Request, c *Claims) error {
 	session, id := r.PathValue("session"), r.PathValue("candidate")
 	var body dossier.Assignment
 	if err := decodeJSON(w, r, &body, 0); err != nil {
@@ -171,6 +171,7 @@ func (s *Server) putAssessors(w http.ResponseWriter, r *http.Request, _ *Claims)
 	if err != nil {
 		return unavailable(err)
 	}
+	s.history(r.Context(), session, id, dossier.Event{Actor: actorOf(c), Action: dossier.ActionAssign, Detail: strings.Join(names, ", ")})
 	writeJSON(w, http.StatusOK, a)
 	return nil
 }

@@ -150,7 +150,7 @@ func TestImportCSV(t *testing.T) {
 		status                      int
 		code, says                  string
 	}{
-		{"unknown column", "id,nom\n", "text/csv", 400, dossier.EInvalid, "« nom »"},
+		{"unknown column", "id,ville\n", "text/csv", 400, dossier.EInvalid, "« ville »"},
 		{"missing column", "id,birth_name,first_names,sex\n", "text/csv", 400, dossier.EInvalid, "« birth_date »"},
 		{"Latin-1", "id,birth_name,first_names,birth_date,sex\nC1,H\xe9bert,L\xe9a,1990-01-01,F\n", "text/csv", 400, dossier.EInvalid, "UTF-8"},
 		{"a spreadsheet", "PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 415, dossier.EUnsupportedFormat, "CSV"},
@@ -165,7 +165,7 @@ func TestImportJSON(t *testing.T) {
 	e := newEnv(t)
 	body := jsonBody(t, []dossier.Candidate{
 		{ID: "J1", BirthName: "Durand", FirstNames: []string{"Marie"}, BirthDate: "1990-01-01", Sex: "F"},
-		{ID: "J2", BirthName: "Martin", FirstNames: []string{"Paul"}, BirthDate: "1990-01-01", Sex: "H"},
+		{ID: "J2", BirthName: "Martin", FirstNames: []string{"Paul"}, BirthDate: "1990-01-01", Sex: "X"},
 		{ID: "J3", BirthName: "Petit", FirstNames: []string{"  "}, BirthDate: "1990-01-01", Sex: "M"},
 	})
 	r := e.do(request{method: "POST", path: "/api/v1/sessions/s1/candidates", token: e.admin(), contentType: "application/json", body: body})

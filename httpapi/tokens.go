@@ -90,9 +90,10 @@ var (
 	// secret the server no longer holds.
 	ErrTokenInvalid = &dossier.Error{Code: dossier.EUnauthorized,
 		Message: "Jeton d'accès invalide : reconnectez-vous ou demandez un nouveau lien de connexion."}
-	// ErrTokenExpired: the token was valid but its time is over.
+	// ErrTokenExpired: the token was valid but its time is over. The
+	// server answers it with Config.Contact in the message.
 	ErrTokenExpired = &dossier.Error{Code: dossier.EUnauthorized,
-		Message: "Votre accès a expiré : demandez un nouveau lien de connexion."}
+		Message: "Votre lien de connexion a expiré : demandez-en un nouveau à l'organisme certificateur qui vous l'a envoyé."}
 )
 
 // errNoToken answers a request without credentials.
@@ -237,7 +238,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, c *Claims) e
 	if err := decodeJSON(w, r, &req, 0); err != nil {
 		return err
 	}
-	ttl, err := s.tokenTTL(req.TTL)
+	ttl, err := s.linkTTL(r.Context(), req.TTL, req.Session)
 	if err != nil {
 		return err
 	}
@@ -286,6 +287,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if token == "" {
 		err = errNoToken
 	}
+	err = s.expired(err)
 	if err != nil {
 		if wantsHTML(r) {
 			s.failPage(w, r, "Lien de connexion non valide", err)
@@ -305,6 +307,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
+}
+
+// expired answers ErrTokenExpired with whom to ask for a new link
+// (Config.Contact); any other error is returned as it is.
+func (s *Server) expired(err error) error {
+	if !errors.Is(err, ErrTokenExpired) || s.cfg.Contact == "" {
+		return err
+	}
+	return &dossier.Error{Code: dossier.EUnauthorized, Err: ErrTokenExpired,
+		Message: "Votre lien de connexion a expiré : demandez-en un nouveau à " + s.cfg.Contact + "."}
 }
 
 // logout is POST /logout: it clears the cookie.

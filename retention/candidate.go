@@ -15,7 +15,7 @@ import (
 // ExportCandidate writes to w a zip of everything stored about a
 // candidate: their record (dossier.CandidateKey), every record and blob
 // under dossier.CandidateFilesPrefix (documents, derived outputs,
-// assignment, decisions, result, attestation reference), and for each
+// assignment, decisions, result, attestation reference, history), and for each
 // attestation issued to them the signed attestation, its PDF, its
 // revocation and its verification code. Each file is stored under its key,
 // byte for byte, with its modification date; manifest.json lists them.

@@ -22,11 +22,12 @@ const sessionsPrefix = "sessions/"
 // deleted when its date plus its retention is before now.
 //
 // It deletes nothing else: not the records (sessions, candidates,
-// decisions, results, document states), never the signed attestations,
+// decisions, results, document states, histories: a candidate's history
+// goes with the candidate, by EraseCandidate), never the signed attestations,
 // verification codes or revocations, and no object whose key the root
-// package's key functions do not produce. The current version of a
-// document still being processed (its state not final) and its outputs
-// are kept, and listed in Report.Kept when past their retention. With dryRun, it deletes nothing and reports what it
+// package's key functions do not produce. The current or pending version
+// of a document still being processed (its state not final) and its
+// outputs are kept, and listed in Report.Kept when past their retention. With dryRun, it deletes nothing and reports what it
 // would delete.
 //
 // On an error it stops and returns what it did so far; running it again
@@ -71,8 +72,7 @@ func Purge(ctx context.Context, blobs dossier.Blobs, records dossier.Records, p 
 			if v, ok := version(rec, k.sha256); ok && !v.ReceivedAt.IsZero() {
 				since = v.ReceivedAt
 			}
-			if rec != nil && !rec.State.Final() &&
-				strings.EqualFold(rec.Current.SHA256, k.sha256) {
+			if processing(rec, k.sha256) {
 				if since.Add(keep).Before(now) {
 					rep.Kept = append(rep.Kept, Item{Key: o.Key, Kind: k.kind, Size: o.Size, Since: since})
 				}
@@ -181,18 +181,25 @@ func state(ctx context.Context, records dossier.Records, cache map[string]*dossi
 	return rec, nil
 }
 
-// version finds the version named sha256 in rec, current or previous.
+// version finds the version named sha256 in rec: current, pending or
+// previous.
 func version(rec *dossier.DocumentRecord, sha256 string) (dossier.DocumentVersion, bool) {
 	if rec == nil {
 		return dossier.DocumentVersion{}, false
 	}
-	if strings.EqualFold(rec.Current.SHA256, sha256) {
-		return rec.Current, true
+	return rec.Version(sha256)
+}
+
+// processing reports whether the version named sha256 is being read: the
+// current one or the pending one, in a state that is not final.
+func processing(rec *dossier.DocumentRecord, sha256 string) bool {
+	switch {
+	case rec == nil:
+		return false
+	case strings.EqualFold(rec.Current.SHA256, sha256):
+		return !rec.State.Final()
+	case rec.Pending != nil && strings.EqualFold(rec.Pending.Version.SHA256, sha256):
+		return !rec.Pending.State.Final()
 	}
-	for _, v := range rec.Previous {
-		if strings.EqualFold(v.SHA256, sha256) {
-			return v, true
-		}
-	}
-	return dossier.DocumentVersion{}, false
+	return false
 }

@@ -25,6 +25,7 @@ var (
 	sha3 = strings.Repeat("3", 64) // E1, current, still extracting, received 400 days ago
 	sha4 = strings.Repeat("4", 64) // E2, no state record: dated by its modification
 	sha5 = strings.Repeat("5", 64) // c2's E5
+	sha6 = strings.Repeat("6", 64) // c2's E5, a new upload still being read behind sha5, received 400 days ago
 )
 
 // Two attestations of c1: 000001, superseded and revoked by 000002, which
@@ -67,14 +68,19 @@ func newWorld(t *testing.T) *world {
 	w.record(t, dossier.DocumentStateKey("s1", "c2", "E5"), dossier.DocumentRecord{
 		Session: "s1", Candidate: "c2", Modality: "E5", State: dossier.DocReady,
 		Current: dossier.DocumentVersion{SHA256: sha5, ReceivedAt: w.now.Add(-10 * day)},
+		Pending: &dossier.PendingVersion{State: dossier.DocChecking, Version: dossier.DocumentVersion{SHA256: sha6, ReceivedAt: w.now.Add(-400 * day)}},
 	})
-	for _, d := range []struct{ c, m, sha string }{{"c1", "E5", sha1}, {"c1", "E5", sha2}, {"c1", "E1", sha3}, {"c1", "E2", sha4}, {"c2", "E5", sha5}} {
+	for _, d := range []struct{ c, m, sha string }{{"c1", "E5", sha1}, {"c1", "E5", sha2}, {"c1", "E1", sha3}, {"c1", "E2", sha4}, {"c2", "E5", sha5}, {"c2", "E5", sha6}} {
 		w.blob(t, dossier.DocumentKey("s1", d.c, d.m, d.sha, "pdf"), "%PDF upload "+d.sha[:4])
 		w.blob(t, dossier.DerivedKey("s1", d.c, d.m, d.sha, dossier.DerivedText), `{"pages":[]}`)
 		w.blob(t, dossier.DerivedKey("s1", d.c, d.m, d.sha, dossier.DerivedFindings), `{"elements":[]}`)
 		w.blob(t, dossier.DerivedKey("s1", d.c, d.m, d.sha, dossier.DerivedSheet), "%PDF sheet")
 	}
 	w.blob(t, w.noise, "?")
+	// c1's history: records, never purged by age, exported and erased
+	// with the candidate.
+	w.record(t, dossier.HistoryKey("s1", "c1", w.now.Add(-400*day), "a1"), dossier.Event{Actor: "candidate:c1", Action: dossier.ActionUpload, Modality: "E5", SHA256: sha1})
+	w.record(t, dossier.HistoryKey("s1", "c1", w.now.Add(-10*day), "b2"), dossier.Event{Actor: "worker", Action: dossier.ActionDocumentState, Modality: "E5", SHA256: sha2, State: dossier.DocReady})
 
 	w.record(t, dossier.CandidateAttestationKey("s1", "c1"), map[string]string{"number": att2, "code": code, "previous": att1})
 	w.record(t, dossier.AttestationKey(att1), json.RawMessage(`{"attestation":{"number":"`+att1+`","code":"`+code+`"},"key_id":"k","signature":"s"}`))
@@ -146,12 +152,17 @@ func TestPurge(t *testing.T) {
 		dossier.DerivedKey("s1", "c1", "E5", sha1, dossier.DerivedFindings),
 		dossier.DerivedKey("s1", "c1", "E5", sha1, dossier.DerivedSheet),
 	)
-	// E1's current version is being processed: kept, with its outputs.
+	// E1's current version and c2's pending E5 are being processed:
+	// kept, with their outputs.
 	wantKept := sorted(
 		dossier.DocumentKey("s1", "c1", "E1", sha3, "pdf"),
 		dossier.DerivedKey("s1", "c1", "E1", sha3, dossier.DerivedText),
 		dossier.DerivedKey("s1", "c1", "E1", sha3, dossier.DerivedFindings),
 		dossier.DerivedKey("s1", "c1", "E1", sha3, dossier.DerivedSheet),
+		dossier.DocumentKey("s1", "c2", "E5", sha6, "pdf"),
+		dossier.DerivedKey("s1", "c2", "E5", sha6, dossier.DerivedText),
+		dossier.DerivedKey("s1", "c2", "E5", sha6, dossier.DerivedFindings),
+		dossier.DerivedKey("s1", "c2", "E5", sha6, dossier.DerivedSheet),
 	)
 
 	dry, err := retention.Purge(ctx, w.blobs, w.records, p, w.now, true)
@@ -199,11 +210,11 @@ func TestPurge(t *testing.T) {
 	}
 	left = w.keys(t)
 	for _, k := range left {
-		if k, ok := strings.CutSuffix(k, ".pdf"); ok && !strings.Contains(k, "/"+sha3) {
+		if k, ok := strings.CutSuffix(k, ".pdf"); ok && !strings.Contains(k, "/"+sha3) && !strings.Contains(k, "/"+sha6) {
 			t.Errorf("%s.pdf left after two years", k)
 		}
 	}
-	for _, k := range append(slices.Clone(verification), w.noise, dossier.CandidateKey("s1", "c1"),
+	for _, k := range append(slices.Clone(verification), w.noise, dossier.CandidateKey("s1", "c1"), dossier.HistoryKey("s1", "c1", w.now.Add(-400*day), "a1"),
 		dossier.DocumentStateKey("s1", "c1", "E5"), dossier.DecisionsKey("s1", "c1"),
 		dossier.DocumentKey("s1", "c1", "E1", sha3, "pdf")) {
 		if !slices.Contains(left, k) {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dossier-cert/dossier"
+	"github.com/dossier-cert/dossier/grading"
 	"github.com/dossier-cert/dossier/httpapi"
 )
 
@@ -283,4 +285,231 @@ func withDropScript(pages http.Handler) http.Handler {
 			pages.ServeHTTP(w, r)
 		}
 	})
+}
+
+// withScripts adds same-origin scripts to the page (the CSP allows no
+// other): each path of scripts is served with its source, and loaded by
+// the page after its own script.
+func withScripts(scripts map[string]string, order ...string) func(http.Handler) http.Handler {
+	return func(pages http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if src, ok := scripts[r.URL.Path]; ok {
+				w.Header().Set("Content-Type", "text/javascript")
+				w.Write([]byte(src))
+				return
+			}
+			if r.URL.Path != "/" {
+				pages.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			pages.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			var tags strings.Builder
+			for _, p := range order {
+				tags.WriteString(`<script src="` + p + `" defer></script>`)
+			}
+			w.Write(bytes.Replace(rec.Body.Bytes(), []byte("</body>"), []byte(tags.String()+"</body>"), 1))
+		})
+	}
+}
+
+// axeScripts run axe-core once the page has settled and write its
+// violations into the page, for --dump-dom to show.
+func axeScripts(t *testing.T) map[string]string {
+	t.Helper()
+	src, err := os.ReadFile("testdata/axe/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"/test/axe.js": string(src),
+		"/test/axe-run.js": `"use strict";
+setTimeout(function () {
+  axe.run(document, { resultTypes: ["violations"] }).then(function (r) {
+    var out = document.createElement("pre");
+    out.id = "axe-result";
+    out.hidden = true;
+    out.textContent = "AXE:" + JSON.stringify(r.violations.map(function (v) {
+      return { id: v.id, nodes: v.nodes.map(function (n) { return n.target.join(" "); }) };
+    })) + ":AXE";
+    document.body.appendChild(out);
+  });
+}, 1500);`,
+	}
+}
+
+// axeViolations reads what axeScripts wrote into a dumped DOM.
+func axeViolations(t *testing.T, dom string) string {
+	t.Helper()
+	i, j := strings.Index(dom, "AXE:"), strings.Index(dom, ":AXE")
+	if i < 0 || j < i {
+		t.Fatal("axe-core did not run on the page")
+	}
+	return html.UnescapeString(dom[i+4 : j])
+}
+
+// TestBrowserCandidateResult: after the jury date, the candidate's page
+// shows the jury's result, the blocs validated and the attestation to
+// download; axe-core finds nothing on it.
+func TestBrowserCandidateResult(t *testing.T) {
+	bin := chromium(t)
+	e := newEnvWith(t, nil, withScripts(axeScripts(t), "/test/axe.js", "/test/axe-run.js"))
+	ctx := context.Background()
+	if _, err := dossier.Modify(ctx, e.records, dossier.SessionKey("s1"), func(s *dossier.Session) error {
+		s.JuryDate = testNow.Add(-48 * time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for key, v := range map[string]any{
+		dossier.ResultKey("s1", "c1"): dossier.Result{Candidate: "c1", Outcome: dossier.OutcomePartial,
+			Blocs: []dossier.BlocResult{{Bloc: "B1", Validated: true}, {Bloc: "B2"}}},
+		dossier.CandidateAttestationKey("s1", "c1"): map[string]string{"number": "CAE-2026-000042", "kind": "validation_partielle"},
+	} {
+		if _, err := e.records.Create(ctx, key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
+	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	for _, want := range []string{
+		"Décision du jury du", "Validation partielle", "Blocs de compétences validés", "B1 – ",
+		`href="/api/v1/sessions/s1/candidates/c1/attestation.pdf"`, "Télécharger votre attestation n° CAE-2026-000042",
+		"<title>Mes documents – Dossier</title>",
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(dom, "B2 – ") {
+		t.Error("a bloc not validated is listed as validated")
+	}
+	if v := axeViolations(t, dom); v != "[]" {
+		t.Errorf("axe-core finds: %s", v)
+	}
+	if t.Failed() {
+		t.Logf("DOM:\n%s", dom[strings.Index(dom, "<main"):])
+	}
+}
+
+// TestBrowserCandidateFindings: a refused new file leaves the good one,
+// and the candidate is told; elements to check are listed beside those
+// not found, each with its advice; a document not in French says so
+// instead.
+func TestBrowserCandidateFindings(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	for m, r := range map[string]dossier.DocumentRecord{
+		"E1": {State: dossier.DocReady, Language: "en", Current: dossier.DocumentVersion{FileName: "report.pdf"},
+			Findings: []dossier.Finding{{ID: "objectifs_chiffres", Status: dossier.Missing}},
+			Pending: &dossier.PendingVersion{State: dossier.DocRejected, Version: dossier.DocumentVersion{FileName: "scan.pdf"},
+				Error: &dossier.Error{Code: dossier.ENoTextLayer, Message: "Ce PDF est une image scannée : exportez-le depuis votre traitement de texte."}}},
+		"E5": {State: dossier.DocReady, Language: "fr", Current: dossier.DocumentVersion{FileName: "synthese.pdf"},
+			Findings: []dossier.Finding{
+				{ID: "objectifs_chiffres", Status: dossier.Missing},
+				{ID: "analyse_ecarts", Status: dossier.Weak},
+				{ID: "indicateurs_activite", Status: dossier.Found},
+			}},
+	} {
+		r.Session, r.Candidate, r.Modality, r.UpdatedAt = "s1", "c1", m, testNow
+		if _, err := e.records.Create(ctx, dossier.DocumentStateKey("s1", "c1", m), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
+	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom = dom[strings.Index(dom, "<main"):]
+	e1, e5 := dom[strings.Index(dom, `id="doc-E1"`):strings.Index(dom, `id="doc-E5"`)], dom[strings.Index(dom, `id="doc-E5"`):]
+	for _, want := range []string{"Fichier : report.pdf", "Votre nouveau fichier (scan.pdf) a été refusé ; le précédent reste déposé.",
+		"Ce PDF est une image scannée", "Document rédigé en anglais"} {
+		if !strings.Contains(e1, want) {
+			t.Errorf("E1 lacks %q", want)
+		}
+	}
+	if strings.Contains(e1, "Objectifs chiffrés") {
+		t.Error("E1, in English, lists elements not found")
+	}
+	ref, _ := grading.Default()
+	m, _ := ref.Modality("E5")
+	advice := map[string]string{}
+	for _, el := range m.Elements {
+		advice[el.ID] = el.Missing
+	}
+	for _, want := range []string{"Non repéré", "Objectifs chiffrés", advice["objectifs_chiffres"],
+		"À vérifier", "Analyse des écarts", advice["analyse_ecarts"]} {
+		if !strings.Contains(e5, strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(want)) {
+			t.Errorf("E5 lacks %q", want)
+		}
+	}
+	if strings.Contains(e5, "Indicateurs d") {
+		t.Error("E5 lists an element found")
+	}
+	if t.Failed() {
+		t.Logf("DOM:\n%s", dom)
+	}
+}
+
+// confirmScript decides one competence, submits, and confirms the
+// submission with the others undecided, as an assessor would.
+const confirmScript = `"use strict";
+(function step() {
+  var form = document.querySelector("#assessor-list form");
+  if (!form) { setTimeout(step, 50); return; }
+  form.querySelector('input[name="C1"][value="acquis"]').click();
+  form.querySelector('button[type="submit"]').click();
+  (function confirm() {
+    var yes = form.querySelector(".confirm button.danger");
+    if (!yes || form.querySelector(".confirm").hidden) { setTimeout(confirm, 50); return; }
+    document.getElementById("status").setAttribute("data-asked", form.querySelector(".confirm").textContent);
+    yes.click();
+  })();
+})();`
+
+// TestBrowserIncompleteSubmission: submitting with competences undecided
+// lists them; confirmed, the decisions are submitted and locked.
+func TestBrowserIncompleteSubmission(t *testing.T) {
+	bin := chromium(t)
+	e := newEnvWith(t, nil, withScripts(map[string]string{"/test/confirm.js": confirmScript}, "/test/confirm.js"))
+	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
+	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	for _, want := range []string{"17 compétence(s) sans décision", "C18 (", "ne sont plus modifiables", "1 / 18 compétences décidées"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	var sheet dossier.DecisionSheet
+	if _, err := e.records.Get(context.Background(), dossier.DecisionsKey("s1", "c1"), &sheet); err != nil || !sheet.Submitted || len(sheet.Decisions) != 1 {
+		t.Errorf("stored sheet %+v, %v; want submitted with one decision", sheet, err)
+	}
+	if t.Failed() {
+		t.Logf("DOM:\n%s", dom[strings.Index(dom, "<main"):])
+	}
+}
+
+// TestBrowserChangedAfterGrading: a document whose current version is not
+// the one the decisions were submitted on is flagged on the assessor's
+// page.
+func TestBrowserChangedAfterGrading(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.records.Create(ctx, dossier.DocumentStateKey("s1", "c1", "E5"), dossier.DocumentRecord{
+		Session: "s1", Candidate: "c1", Modality: "E5", State: dossier.DocReady,
+		Current: dossier.DocumentVersion{SHA256: strings.Repeat("b", 64), FileName: "v2.pdf", Format: dossier.FormatPDF}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.records.Create(ctx, dossier.DecisionsKey("s1", "c1"), dossier.DecisionSheet{Submitted: true, SubmittedBy: "anne", SubmittedAt: testNow,
+		Graded: []dossier.GradedVersion{{Modality: "E5", SHA256: strings.Repeat("a", 64), FileName: "v1.pdf"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
+	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	if !strings.Contains(dom, "Document modifié après la transmission des décisions") || !strings.Contains(dom, "Ouvrir le document (v2.pdf)") {
+		t.Errorf("the assessor's page does not flag E5:\n%s", dom[strings.Index(dom, "<main"):])
+	}
 }

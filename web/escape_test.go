@@ -17,7 +17,7 @@ func TestLabelsEscaped(t *testing.T) {
 	evil := `</script><script>alert("x")</script><!--`
 	ref := &dossier.Referentiel{Modalities: []dossier.Modality{{Code: "E9", Title: evil, Written: true,
 		Elements: []dossier.Element{{ID: "a", Label: evil, Missing: "à faire & <refaire>"}}}}}
-	srv := httptest.NewServer(newHandler(ref))
+	srv := httptest.NewServer(newHandler(ref, Config{}))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL + "/")
 	if err != nil {
@@ -43,7 +43,7 @@ func TestLabelsEscaped(t *testing.T) {
 }
 
 func TestNoReferentiel(t *testing.T) {
-	srv := httptest.NewServer(newHandler(nil))
+	srv := httptest.NewServer(newHandler(nil, Config{}))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL + "/")
 	if err != nil {

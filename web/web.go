@@ -6,7 +6,9 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/dossier-cert/dossier"
@@ -19,52 +21,100 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var pageTemplate = template.Must(template.ParseFS(templateFS, "templates/page.html"))
+var (
+	pageTemplate      = template.Must(template.ParseFS(templateFS, "templates/page.html"))
+	statementTemplate = template.Must(template.ParseFS(templateFS, "templates/accessibilite.html"))
+)
 
 // defaultReferentiel is the embedded referentiel, loaded once.
 var defaultReferentiel = sync.OnceValues(grading.Default)
 
-// Handler returns the pages: "/" (the page of the caller's role, chosen in
-// the browser from GET /api/v1/me) and the assets under "/static/". Mount
-// it beside the API handler: /api/, /login, /logout, /verify, /healthz and
-// /readyz go to the API, the rest here.
-func Handler() http.Handler {
-	ref, err := defaultReferentiel()
-	if err != nil {
-		// The embedded referentiel is validated by grading's tests; should
-		// it fail, the pages say so rather than the process dying.
-		slog.Error("web: load referentiel", "err", err)
-		return newHandler(nil)
-	}
-	return newHandler(&ref.Referentiel)
+// Config is what the pages show besides what the API gives. Every field
+// documents its zero value.
+type Config struct {
+	// Referentiel gives the labels the pages show: written modalities and
+	// their elements, blocs, competences. It must be the one the API and
+	// the workers use (--referentiel). Nil: the embedded one.
+	Referentiel *dossier.Referentiel
+	// Certifier names the certification body on the accessibility
+	// statement. Empty: « l'organisme certificateur ».
+	Certifier string
+	// Contact is whom people ask for a login link or for help (an
+	// address, a service and its telephone), shown when nobody is signed
+	// in and on the accessibility statement. Empty: not shown.
+	Contact string
 }
 
+// Handler returns the pages with the embedded referentiel: New(Config{}).
+func Handler() http.Handler { return New(Config{}) }
+
+// New returns the pages: "/" (the page of the caller's role, chosen in
+// the browser from GET /api/v1/me), the accessibility statement
+// ("/accessibilite") and the assets under "/static/". Mount it beside the
+// API handler: /api/, /login, /logout, /verify, /healthz and /readyz go to
+// the API, the rest here.
+func New(cfg Config) http.Handler {
+	if cfg.Referentiel == nil {
+		ref, err := defaultReferentiel()
+		if err != nil {
+			// The embedded referentiel is validated by grading's tests;
+			// should it fail, the pages say so rather than the process
+			// dying.
+			slog.Error("web: load referentiel", "err", err)
+			return newHandler(nil, cfg)
+		}
+		cfg.Referentiel = &ref.Referentiel
+	}
+	return newHandler(cfg.Referentiel, cfg)
+}
+
+// pageCSP is the content security policy of the pages: nothing but their
+// own script and style.
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 // newHandler serves the pages with ref's labels; nil ref answers 500.
-func newHandler(ref *dossier.Referentiel) http.Handler {
+func newHandler(ref *dossier.Referentiel, cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	var page []byte
+	var page, statement []byte
+	if cfg.Certifier == "" {
+		cfg.Certifier = "l'organisme certificateur"
+	}
 	if ref != nil {
+		words := maps.Clone(texts)
+		if cfg.Contact != "" {
+			words["notLoggedIn"] += " " + strings.Replace(words["contactIs"], "%s", cfg.Contact, 1)
+		}
 		var buf bytes.Buffer
-		if err := pageTemplate.Execute(&buf, pageData{Ref: labelsOf(ref), Text: texts}); err != nil {
+		if err := pageTemplate.Execute(&buf, pageData{Ref: labelsOf(ref), Text: words}); err != nil {
 			slog.Error("web: render page", "err", err)
 		} else {
 			page = buf.Bytes()
 		}
-	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		if page == nil {
-			http.Error(w, "Le service est indisponible : réessayez plus tard.", http.StatusInternalServerError)
-			return
+		buf = bytes.Buffer{}
+		if err := statementTemplate.Execute(&buf, cfg); err != nil {
+			slog.Error("web: render statement", "err", err)
+		} else {
+			statement = buf.Bytes()
 		}
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	})
+	}
+	serve := func(body *[]byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cache-Control", "no-store")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Content-Security-Policy", pageCSP)
+			if *body == nil {
+				http.Error(w, "Le service est indisponible : réessayez plus tard.", http.StatusInternalServerError)
+				return
+			}
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(*body)
+		}
+	}
+	mux.HandleFunc("GET /{$}", serve(&page))
+	mux.HandleFunc("GET /accessibilite", serve(&statement))
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -359,20 +362,24 @@ func TestScriptUsesTextOnly(t *testing.T) {
 }
 
 // TestAssessorDecisions sends the decisions as the assessor's form does:
-// a draft, then submitted, after which the sheet is locked.
+// a draft, then submitted — refused while competences are undecided, then
+// confirmed — after which the sheet is locked.
 func TestAssessorDecisions(t *testing.T) {
 	e := newEnv(t)
 	c := e.login(httpapi.RoleAssessor, "s1", "anne")
 	path := e.srv.URL + "/api/v1/sessions/s1/candidates/c1/decisions"
-	form := func(submitted bool) []byte {
-		b, _ := json.Marshal(map[string]any{"submitted": submitted, "decisions": []map[string]string{
+	form := func(submitted bool, confirm ...bool) []byte {
+		b, _ := json.Marshal(map[string]any{"submitted": submitted, "confirm_incomplete": len(confirm) > 0, "decisions": []map[string]string{
 			{"competence": "C1", "verdict": "acquis", "comment": "Objectifs chiffrés repérés"}}})
 		return b
 	}
 	if status, body := call(t, c, "PUT", path, form(false), "application/json"); status != 200 {
 		t.Fatalf("draft: %d %s", status, body)
 	}
-	status, body := call(t, c, "PUT", path, form(true), "application/json")
+	if status, body := call(t, c, "PUT", path, form(true), "application/json"); status != 409 || !strings.Contains(string(body), "17 compétence(s) sans décision") {
+		t.Fatalf("incomplete submission not confirmed: %d %s", status, body)
+	}
+	status, body := call(t, c, "PUT", path, form(true, true), "application/json")
 	var sheet dossier.DecisionSheet
 	if err := json.Unmarshal(body, &sheet); status != 200 || err != nil || !sheet.Submitted || sheet.SubmittedAt.IsZero() {
 		t.Fatalf("submit: %d %s", status, body)
@@ -426,5 +433,77 @@ func TestScriptTexts(t *testing.T) {
 		if texts[k] == "" {
 			t.Errorf("app.js uses text %q, which the page does not carry", k)
 		}
+	}
+}
+
+// TestConfiguredReferentiel: the pages show the referentiel the service
+// was given (--referentiel), not the embedded one.
+func TestConfiguredReferentiel(t *testing.T) {
+	ref := &dossier.Referentiel{Modalities: []dossier.Modality{{Code: "R1", Title: "Rapport de stage", Written: true,
+		Elements: []dossier.Element{{ID: "missions", Label: "Missions confiées", Missing: "Décrivez vos missions."}}}}}
+	srv := httptest.NewServer(web.New(web.Config{Referentiel: ref, Contact: "scolarite@example.fr"}))
+	defer srv.Close()
+	_, page := get(t, srv.URL+"/")
+	var l web.Labels
+	if err := json.Unmarshal([]byte(pageJSON(t, page)["referentiel"]), &l); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Modalities) != 1 || l.Modalities[0].Code != "R1" || l.Modalities[0].Elements["missions"].Label != "Missions confiées" {
+		t.Errorf("labels %+v, want the configured referentiel's", l.Modalities)
+	}
+	var texts map[string]string
+	json.Unmarshal([]byte(pageJSON(t, page)["texts"]), &texts)
+	if !strings.Contains(texts["notLoggedIn"], "scolarite@example.fr") {
+		t.Errorf("not logged in: %q does not say whom to ask", texts["notLoggedIn"])
+	}
+}
+
+// TestAccessibilityStatement: the statement RGAA requires, linked from
+// every page, with its compliance state, contact and remedies.
+func TestAccessibilityStatement(t *testing.T) {
+	srv := httptest.NewServer(web.New(web.Config{Certifier: "Organisme <Test>", Contact: "accessibilite@example.fr"}))
+	defer srv.Close()
+	resp, page := get(t, srv.URL+"/accessibilite")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /accessibilite: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<html lang="fr">`, "<title>Déclaration d'accessibilité – Dossier</title>", "partiellement conforme",
+		"RGAA", "Organisme &lt;Test&gt;", "accessibilite@example.fr", "Défenseur des droits", "Contenus non accessibles"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("statement lacks %q", want)
+		}
+	}
+	if _, home := get(t, srv.URL+"/"); !strings.Contains(home, `href="/accessibilite"`) {
+		t.Error("the page does not link to the statement")
+	}
+}
+
+// TestFocusContrast: the outline of the focused element stands out from
+// the white page by at least 3:1 (WCAG 1.4.11).
+func TestFocusContrast(t *testing.T) {
+	css, err := os.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`:focus-visible\s*\{[^}]*outline:\s*\d+px solid #([0-9a-fA-F]{6})`).FindSubmatch(css)
+	if m == nil {
+		t.Fatal("no :focus-visible outline colour in app.css")
+	}
+	lum := func(hex string) float64 {
+		var l float64
+		for i, w := range []float64{0.2126, 0.7152, 0.0722} {
+			v, _ := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+			c := float64(v) / 255
+			if c <= 0.03928 {
+				c /= 12.92
+			} else {
+				c = math.Pow((c+0.055)/1.055, 2.4)
+			}
+			l += w * c
+		}
+		return l
+	}
+	if ratio := (1 + 0.05) / (lum(string(m[1])) + 0.05); ratio < 3 {
+		t.Errorf("focus outline #%s is %.1f:1 on white, want at least 3:1", m[1], ratio)
 	}
 }

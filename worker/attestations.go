@@ -354,6 +354,7 @@ func (p *Processor) issue(ctx context.Context, sess dossier.Session, m attest.Me
 		}
 		if mine {
 			run.Issued = append(run.Issued, claim.Attestation.Number)
+			p.historyIssued(ctx, sess.ID, cand.ID, *claim.Attestation)
 		} else if claim.Fingerprint == fp {
 			run.Unchanged++ // another run issued it at the same time
 		}

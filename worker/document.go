@@ -93,8 +93,14 @@ var stageLabels = map[string]string{
 // DerivedFindings, DerivedSheet) and moving the state record through
 // extracting, checking and rendering to ready.
 //
+// The task's version is the record's current one, or its pending one (a
+// new upload behind a ready version): a pending version that ends ready
+// becomes the current one; one that is rejected or fails stays pending with
+// its reason, and the ready version stays current. Each end is added to the
+// candidate's history.
+//
 // A stage whose output is stored is not run again, so a retry resumes. A
-// task whose version is not the record's current one, or is already ready
+// task whose version is neither current nor pending, or is already ready
 // or rejected, does nothing and returns nil. A document that cannot be read
 // is recorded as rejected and the error returned wraps asynq.SkipRetry and
 // the *dossier.Error; any other error is transient, to be retried, and on
@@ -171,7 +177,8 @@ type docRun struct {
 	pl      DocumentPayload
 	attempt int
 
-	version dossier.DocumentVersion // the record's current version
+	version dossier.DocumentVersion // the task's version, current or pending
+	pending bool                    // the version is the record's pending one
 	format  dossier.Format          // sniffed, when read
 	stage   string                  // the stage reached
 	reused  []string                // stages whose stored output was reused
@@ -196,10 +203,11 @@ func (r *docRun) run(ctx context.Context) error {
 		}
 		return fmt.Errorf("read state: %w", err)
 	}
-	if err := r.mine(&rec); err != nil {
+	v, err := r.mine(&rec)
+	if err != nil {
 		return err
 	}
-	r.version = rec.Current
+	r.version = *v
 
 	report, err := r.findings(ctx)
 	if err != nil {
@@ -209,43 +217,68 @@ func (r *docRun) run(ctx context.Context) error {
 		return err
 	}
 	r.stage = "ready"
-	return r.setState(ctx, dossier.DocReady, func(v *dossier.DocumentRecord) {
-		v.Error = nil
+	err = r.setState(ctx, dossier.DocReady, nil, func(v *dossier.DocumentRecord) {
 		v.Pages = report.Pages
+		v.Language = report.Language
 		v.Findings = summary(report.Elements)
-		if r.format != "" {
-			v.Current.Format = r.format
-		}
 	})
+	if err == nil {
+		r.record(ctx, dossier.DocReady, nil)
+	}
+	return err
 }
 
-// mine reports whether rec is still this task's business: errSuperseded
-// when its current version is another, errFinished when the version is
-// ready or rejected. A failed version is processed again: an admin retried
-// it.
-func (r *docRun) mine(rec *dossier.DocumentRecord) error {
+// mine returns the version of rec that is this task's business: the
+// pending one or the current one, named by the task's SHA-256. It returns
+// errSuperseded when neither is, errFinished when the version is ready or
+// rejected. A failed version is processed again: an admin retried it.
+func (r *docRun) mine(rec *dossier.DocumentRecord) (*dossier.DocumentVersion, error) {
+	if p := rec.Pending; p != nil && strings.EqualFold(p.Version.SHA256, r.pl.SHA256) {
+		r.pending = true
+		if p.State == dossier.DocReady || p.State == dossier.DocRejected {
+			return nil, errFinished
+		}
+		return &p.Version, nil
+	}
+	r.pending = false
 	switch {
 	case !strings.EqualFold(rec.Current.SHA256, r.pl.SHA256):
-		return errSuperseded
+		return nil, errSuperseded
 	case rec.State == dossier.DocReady, rec.State == dossier.DocRejected:
-		return errFinished
+		return nil, errFinished
 	}
-	return nil
+	return &rec.Current, nil
 }
 
-// setState moves the record to state, with fn's further changes, unless
-// the version is no longer the task's business.
-func (r *docRun) setState(ctx context.Context, state dossier.DocState, fn func(*dossier.DocumentRecord)) error {
+// setState moves the task's version to state, with the error e of a
+// final state, unless it is no longer the task's business. A pending
+// version that becomes ready becomes the current one, and ready applies
+// the findings to the record; a pending version rejected or failed stays
+// pending, the current one untouched.
+func (r *docRun) setState(ctx context.Context, state dossier.DocState, e *dossier.Error, ready func(*dossier.DocumentRecord)) error {
 	_, err := dossier.Modify(ctx, r.p.records, r.stateKey(), func(v *dossier.DocumentRecord) error {
-		if err := r.mine(v); err != nil {
+		if _, err := r.mine(v); err != nil {
 			return err
 		}
-		v.State, v.Attempts, v.UpdatedAt = state, r.attempt, r.p.now().UTC()
-		if !state.Final() {
-			v.Error = nil // an admin's retry of a failed version
+		now := r.p.now().UTC()
+		v.UpdatedAt = now
+		if r.pending {
+			p := v.Pending
+			p.State, p.Attempts, p.UpdatedAt, p.Error = state, r.attempt, now, e
+			if r.format != "" {
+				p.Version.Format = r.format
+			}
+			if state != dossier.DocReady {
+				return nil
+			}
+			v.Retire(v.Current, v.State, v.Error)
+			v.Current, v.Pending = p.Version, nil
+		} else if r.format != "" {
+			v.Current.Format = r.format
 		}
-		if fn != nil {
-			fn(v)
+		v.State, v.Attempts, v.Error = state, r.attempt, e
+		if ready != nil {
+			ready(v)
 		}
 		return nil
 	})
@@ -264,16 +297,34 @@ func (r *docRun) setState(ctx context.Context, state dossier.DocState, fn func(*
 func (r *docRun) finish(ctx context.Context, state dossier.DocState, e *dossier.Error) error {
 	ctx, cancel := detached(ctx)
 	defer cancel()
-	err := r.setState(ctx, state, func(v *dossier.DocumentRecord) {
-		v.Error = &dossier.Error{Code: e.Code, Message: e.Message}
-		if r.format != "" {
-			v.Current.Format = r.format
-		}
-	})
+	pub := &dossier.Error{Code: e.Code, Message: e.Message}
+	err := r.setState(ctx, state, pub, nil)
 	if errors.Is(err, errSuperseded) || errors.Is(err, errFinished) || errors.Is(err, errNoRecord) {
 		return nil
 	}
+	if err == nil {
+		r.record(ctx, state, pub)
+	}
 	return err
+}
+
+// record adds the end of the version's reading to the candidate's
+// history. The history is a trail for people: a failure to write it is
+// logged, and does not fail the task.
+func (r *docRun) record(ctx context.Context, state dossier.DocState, e *dossier.Error) {
+	ev := dossier.Event{At: r.p.now(), Actor: dossier.ActorWorker, Action: dossier.ActionDocumentState,
+		Modality: r.pl.Modality, SHA256: strings.ToLower(r.pl.SHA256), FileName: r.version.FileName, State: state}
+	switch {
+	case e != nil && r.pending:
+		ev.Detail = e.Message + " La version précédente reste déposée."
+	case e != nil:
+		ev.Detail = e.Message
+	case r.pending:
+		ev.Detail = "Cette version remplace la précédente."
+	}
+	if err := dossier.AppendEvent(ctx, r.p.records, r.pl.Session, r.pl.Candidate, ev); err != nil {
+		r.p.log.Error("history", "session", r.pl.Session, "candidate", r.pl.Candidate, "error", err)
+	}
 }
 
 // findings returns the checker's report, stored or made: from the stored
@@ -291,7 +342,7 @@ func (r *docRun) findings(ctx context.Context) (*dossier.Report, error) {
 		return nil, err
 	}
 	r.stage = "check"
-	if err := r.setState(ctx, dossier.DocChecking, nil); err != nil {
+	if err := r.setState(ctx, dossier.DocChecking, nil, nil); err != nil {
 		return nil, err
 	}
 	if err := r.p.runHook(ctx, "check"); err != nil {
@@ -322,7 +373,7 @@ func (r *docRun) text(ctx context.Context) (*dossier.Text, error) {
 		r.format = text.Format
 		return &text, nil
 	}
-	if err := r.setState(ctx, dossier.DocExtracting, nil); err != nil {
+	if err := r.setState(ctx, dossier.DocExtracting, nil, nil); err != nil {
 		return nil, err
 	}
 	data, err := r.upload(ctx)
@@ -446,7 +497,7 @@ func (r *docRun) sheet(ctx context.Context, report *dossier.Report) error {
 	} else if !errors.Is(err, dossier.ErrNotFound) {
 		return fmt.Errorf("look for sheet: %w", err)
 	}
-	if err := r.setState(ctx, dossier.DocRendering, nil); err != nil {
+	if err := r.setState(ctx, dossier.DocRendering, nil, nil); err != nil {
 		return err
 	}
 	// The sheet names the candidate and the session: what is missing is

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -363,4 +365,100 @@ func TestTasks(t *testing.T) {
 			t.Errorf("payload %s: %v; want SkipRetry", payload, err)
 		}
 	}
+}
+
+// A new upload over a ready document waits as pending: refused, it never
+// displaces the ready version; read and checked, it becomes current. The
+// candidate's history has the end of each reading.
+func TestProcessDocumentPending(t *testing.T) {
+	t.Parallel()
+	blobs, records := stores(t)
+	ctx := testCtx(t)
+	proc := newProcessor(t, blobs, records)
+	const c = "pending"
+	good := upload(t, blobs, records, c, "E5", pdfBytes(t, "e5-solide.pdf"))
+	if err := proc.ProcessDocument(ctx, documentTask(t, good)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A damaged PDF uploaded over it.
+	bad := pending(t, blobs, records, c, "E5", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("garbage "), 500)...))
+	if err := proc.ProcessDocument(ctx, documentTask(t, bad)); !errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("damaged pending version: %v, want a rejection", err)
+	}
+	rec := state(t, records, good)
+	if rec.State != dossier.DocReady || rec.Current.SHA256 != good.SHA256 || rec.Error != nil || len(rec.Findings) == 0 {
+		t.Fatalf("after a refused upload: current %s %s (error %v, %d findings), want the good one ready", rec.Current.SHA256[:8], rec.State, rec.Error, len(rec.Findings))
+	}
+	if p := rec.Refused(); p == nil || p.Version.SHA256 != bad.SHA256 || p.State != dossier.DocRejected || p.Error == nil || p.Error.Code != dossier.ECorrupt {
+		t.Fatalf("pending after refusal: %+v", rec.Pending)
+	}
+	// Its task run again changes nothing.
+	if err := proc.ProcessDocument(ctx, documentTask(t, bad)); err != nil {
+		t.Errorf("refused version run again: %v", err)
+	}
+
+	// A better version: read, checked, it becomes current.
+	better := pending(t, blobs, records, c, "E5", pdfBytes(t, "e5-moyen.pdf"))
+	if err := proc.ProcessDocument(ctx, documentTask(t, better)); err != nil {
+		t.Fatal(err)
+	}
+	rec = state(t, records, good)
+	if rec.State != dossier.DocReady || rec.Current.SHA256 != better.SHA256 || rec.Pending != nil || rec.Current.Format != dossier.FormatPDF || rec.Language != "fr" {
+		t.Fatalf("after a good upload: current %s %s, pending %+v, format %q, language %q", rec.Current.SHA256[:8], rec.State, rec.Pending, rec.Current.Format, rec.Language)
+	}
+	var states []string
+	for _, v := range rec.Previous {
+		states = append(states, v.SHA256[:8]+" "+string(v.State))
+	}
+	// The refused version was set aside by the new upload, the good one
+	// when the new one became current.
+	if want := []string{bad.SHA256[:8] + " rejected", good.SHA256[:8] + " ready"}; !slices.Equal(states, want) {
+		t.Errorf("previous versions %v, want %v", states, want)
+	}
+	if _, err := blobs.Stat(ctx, derived(better, dossier.DerivedSheet)); err != nil {
+		t.Errorf("sheet of the new current version: %v", err)
+	}
+
+	keys, err := records.List(ctx, dossier.HistoryPrefix(session, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range keys {
+		var e dossier.Event
+		if _, err := records.Get(ctx, k, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Actor != dossier.ActorWorker || e.Action != dossier.ActionDocumentState || e.Modality != "E5" {
+			t.Errorf("event %+v", e)
+		}
+		got = append(got, e.SHA256[:8]+" "+string(e.State))
+	}
+	if want := []string{good.SHA256[:8] + " ready", bad.SHA256[:8] + " rejected", better.SHA256[:8] + " ready"}; !slices.Equal(got, want) {
+		t.Errorf("history %v, want %v", got, want)
+	}
+}
+
+// pending stores data as a new upload waiting behind the document's
+// ready version, as the API does.
+func pending(t testing.TB, blobs dossier.Blobs, records dossier.Records, candidate, modality string, data []byte) worker.DocumentPayload {
+	t.Helper()
+	ctx := testCtx(t)
+	sum := digest(data)
+	if err := blobs.Put(ctx, dossier.DocumentKey(session, candidate, modality, sum, "pdf"), bytes.NewReader(data), int64(len(data)), "application/pdf"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := dossier.Modify(ctx, records, dossier.DocumentStateKey(session, candidate, modality), func(r *dossier.DocumentRecord) error {
+		if r.Pending != nil {
+			r.Retire(r.Pending.Version, r.Pending.State, r.Pending.Error)
+		}
+		r.Pending = &dossier.PendingVersion{State: dossier.DocQueued, UpdatedAt: time.Now(), Version: dossier.DocumentVersion{
+			SHA256: sum, FileName: "nouveau.pdf", Size: int64(len(data)), Format: dossier.FormatPDF, ReceivedAt: time.Now(), Via: "api"}}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return worker.DocumentPayload{Session: session, Candidate: candidate, Modality: modality, SHA256: sum}
 }

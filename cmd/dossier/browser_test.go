@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +26,22 @@ import (
 // Chromium, headless, against "dossier dev" on a loopback port, through
 // the pages only (clicks, file pickers, downloads):
 //
-//   - the admin imports candidates from a CSV file, assigns an assessor
-//     and imports the E2 scores;
-//   - the candidate uploads E1 and E5 and sees them ready, with the
-//     elements the checker did not find;
-//   - the assessor reads the findings with their quotes, opens a grading
-//     sheet and submits decisions;
-//   - the admin generates the attestations and downloads them as a ZIP.
+//   - the admin imports candidates from a CSV file with French headers,
+//     assigns an assessor and imports the E2 scores;
+//   - the candidate uploads E1 (DOCX) and E5 (PDF) and sees them ready,
+//     with the elements the checker did not find; a damaged file uploaded
+//     over E1 is refused, and the good one stays;
+//   - the assessor opens the document from a quote (the PDF at its page,
+//     the DOCX's text at the quote), opens a grading sheet, is asked to
+//     confirm a submission with a competence undecided, decides it and
+//     submits;
+//   - the candidate's documents are then locked;
+//   - the admin generates the attestations, downloads them as a ZIP, and
+//     opens the candidate's view: versions, decisions, result, history,
+//     exported as CSV.
+//
+// axe-core checks every page (no violation), and the admin's page reflows
+// in a window 320 px wide.
 //
 // With DOSSIER_SCREENSHOTS set to a folder, it saves a screenshot of each
 // page there (docs/screenshots is made so).
@@ -111,13 +123,42 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
-	// The admin imports two candidates (one row is wrong) and assigns an
-	// assessor.
+	// accessible runs axe-core on the page as it stands: no violation of
+	// the WCAG 2.1 A and AA rules, nor of axe's best practices.
+	accessible := func(what string) {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](axeSource(t)+`;
+			axe.run(document, { resultTypes: ["violations"] }).then(function (r) {
+				return JSON.stringify(r.violations.map(function (v) {
+					return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(" "); }) };
+				}));
+			})`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("axe on %s: %v", what, err)
+		}
+		if got != "[]" {
+			t.Errorf("axe-core finds, on %s: %s", what, got)
+		}
+	}
+	// reflows checks that the page, in a window 320 px wide, needs no
+	// horizontal scrolling (WCAG 1.4.10; data tables scroll in their box).
+	reflows := func(what string) {
+		t.Helper()
+		step("narrow window", chromedp.EmulateViewport(320, 800))
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil || width > 320 {
+			t.Errorf("%s is %d px wide in a 320 px window (%v)", what, width, err)
+		}
+		step("back to a desktop", chromedp.EmulateViewport(1100, 900))
+	}
+
+	// The admin imports two candidates from a spreadsheet with French
+	// headers (one row is wrong) and assigns an assessor.
 	csvFile := filepath.Join(t.TempDir(), "candidats.csv")
-	os.WriteFile(csvFile, []byte("id,last_name,birth_name,first_names,birth_date,sex,email\n"+
-		"2026-001,Durand,Durand,Camille,1994-03-12,F,camille.durand@example.fr\n"+
-		"2026-002,Petit,Petit,,1990-01-01,M,\n"+
-		"2026-003,Lefèvre-Dupont,Lefèvre,Anne-Sophie,1988-09-03,F,\n"), 0o644)
+	os.WriteFile(csvFile, []byte("\uFEFFNuméro;Nom;Nom de naissance;Prénoms;Date de naissance;Sexe;Courriel\n"+
+		"2026-001;Durand;Durand;Camille;12/03/1994;F;camille.durand@example.fr\n"+
+		"2026-002;Petit;Petit;;01/01/1990;H;\n"+
+		"2026-003;Lefèvre-Dupont;Lefèvre;Anne-Sophie;03/09/1988;F;\n"), 0o644)
 	// Its E2 scores, one per questionnaire, pass the 60 % bar.
 	scoresFile := filepath.Join(t.TempDir(), "scores.csv")
 	scoresCSV := "id;questionnaire;score\n2026-001;1;72,5\n"
@@ -139,47 +180,138 @@ func TestBrowserJourneys(t *testing.T) {
 		chromedp.Click(css("#scores-import button[type=submit]")),
 		waitText("#scores-result", "Scores enregistrés pour 1 candidat(s)."),
 	)
+	if title, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.title`)); title != "Administration – Dossier" {
+		t.Errorf("admin page title %q", title)
+	}
+	accessible("the admin's page")
+	reflows("the admin's page")
 
-	// The candidate uploads E1 and E5 with the file pickers, on a phone.
+	// The candidate uploads E1 (DOCX) and E5 (PDF) with the file pickers,
+	// on a phone.
 	candToken := issue(t, base, string(adminToken), map[string]string{"role": "candidate", "session": "demo", "subject": "2026-001"})
 	step("candidate uploads", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch), login(candToken),
 		chromedp.WaitVisible(css("#doc-E1 .drop")),
-		chromedp.SetUploadFiles(css("#doc-E1-file"), []string{abs(t, "../../testdata/dossiers/e1-solide.pdf")}),
+		chromedp.SetUploadFiles(css("#doc-E1-file"), []string{abs(t, "../../testdata/dossiers/e1-solide.docx")}),
 		chromedp.SetUploadFiles(css("#doc-E5-file"), []string{abs(t, "../../testdata/dossiers/e5-moyen.pdf")}),
 		waitText("#doc-E1", "Traité"),
 		waitText("#doc-E5", "Traité"),
-		waitText("#doc-E5", "Éléments attendus non repérés"),
+		waitText("#doc-E5", "Non repéré"),
 	)
 	e5, err := chromedp.Run(ctx, chromedp.Text(css("#doc-E5")))
-	if err != nil || !strings.Contains(e5, "e5-moyen.pdf") {
+	if err != nil || !strings.Contains(e5, "e5-moyen.pdf") || !strings.Contains(e5, "Aucun calendrier") {
 		t.Errorf("E5 card: %q, %v", e5, err)
 	}
+	// Each file field has a name of its own.
+	names, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["E1","E5"].map(function (m) {
+		return document.querySelector('label[for="doc-' + m + '-file"]').textContent; }).join("|")`))
+	if err != nil || !strings.Contains(names, "pour E1 – Rapport") || !strings.Contains(names, "pour E5 – Document") {
+		t.Errorf("file fields named %q, %v", names, err)
+	}
+	// A damaged file uploaded over the good E1 is refused; the good one
+	// stays, and the candidate is told.
+	damaged := filepath.Join(t.TempDir(), "rapport-scanne.pdf")
+	os.WriteFile(damaged, append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("scan "), 3000)...), 0o644)
+	step("candidate's refused re-upload",
+		chromedp.SetUploadFiles(css("#doc-E1-file"), []string{damaged}),
+		waitText("#doc-E1", "Votre nouveau fichier (rapport-scanne.pdf) a été refusé ; le précédent reste déposé."),
+	)
+	e1, err := chromedp.Run(ctx, chromedp.Text(css("#doc-E1")))
+	if err != nil || !strings.Contains(e1, "Traité") || !strings.Contains(e1, "Fichier : e1-solide.docx") || !strings.Contains(e1, "endommagé") {
+		t.Errorf("E1 card after the refused re-upload: %q, %v", e1, err)
+	}
+	accessible("the candidate's page")
 	screenshot("candidat.png", true)
 	step("back to a desktop", chromedp.EmulateReset(), chromedp.EmulateViewport(1100, 900))
 
-	// The assessor opens a sheet and submits decisions: every competence
-	// acquired.
-	step("assessor page", login(issue(t, base, string(adminToken), map[string]string{"role": "assessor", "session": "demo", "subject": "anne"})),
+	// The assessor opens the document from a quote: the PDF at its page,
+	// the DOCX's text at the quote, highlighted.
+	assessor := issue(t, base, string(adminToken), map[string]string{"role": "assessor", "session": "demo", "subject": "anne"})
+	step("assessor page", login(assessor),
 		waitText("#assessor-list", "Camille Durand (2026-001)"),
 		chromedp.WaitVisible(css(`a[href$="/documents/E1/sheet.pdf"]`)),
-		// The web view of the findings: quotes with their pages.
-		chromedp.Click(css("#assessor-list details.findings summary")),
-		waitText("#assessor-list details.findings", "Repéré"),
-		waitText("#assessor-list details.findings", "p. "),
+		chromedp.WaitVisible(css(`a[href$="/documents/E5/file"]`)),
+		chromedp.Click(css("#assessor-list ul.docs > li:nth-child(2) details.findings summary")),
+		waitText("#assessor-list ul.docs > li:nth-child(2) details.findings", "Repéré"),
 	)
+	e5pdf, err := os.ReadFile("../../testdata/dossiers/e5-moyen.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(e5pdf)
+	opened, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var a = document.querySelector('#assessor-list ul.docs > li:nth-child(2) details.findings blockquote a.page');
+		var href = a.getAttribute("href");
+		return fetch(href.split("#")[0]).then(function (r) {
+			return r.arrayBuffer().then(function (b) { return crypto.subtle.digest("SHA-256", b); }).then(function (d) {
+				var hex = Array.prototype.map.call(new Uint8Array(d), function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+				return [href.replace(/^.*\/documents\//, ""), a.target, r.status, r.headers.get("Content-Type"), hex].join(" ");
+			});
+		});
+	})()`, chromedp.EvalAwaitPromise))
+	if want := regexp.MustCompile(`^E5/file#page=\d+ _blank 200 application/pdf ` + hex.EncodeToString(sum[:]) + `$`); err != nil || !want.MatchString(opened) {
+		t.Errorf("a quote of E5 opens %q (%v), want the uploaded PDF at its page", opened, err)
+	}
+	step("assessor reads the DOCX at a quote",
+		chromedp.Click(css("#assessor-list ul.docs > li:nth-child(1) details.findings summary")),
+		waitText("#assessor-list ul.docs > li:nth-child(1) details.findings", "Repéré"),
+		chromedp.Click(css("#assessor-list ul.docs > li:nth-child(1) details.findings blockquote a.page")),
+		void(chromedp.Poll[bool](`document.activeElement && document.activeElement.tagName === "MARK"`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))),
+	)
+	marked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.activeElement.textContent,
+		document.querySelector('#assessor-list ul.docs > li:nth-child(1) details.findings blockquote').textContent]`))
+	// The mark is the quote in the document's text, where a table row's
+	// cells may be parted by " | " rather than by a space.
+	cells := strings.NewReplacer(" | ", " ")
+	if err != nil || len(marked) != 2 || marked[0] == "" || !strings.Contains(marked[1], "« "+cells.Replace(marked[0])+" »") {
+		t.Errorf("the quote highlighted in the text: %q, %v", marked, err)
+	}
+	if link, _ := chromedp.Run(ctx, chromedp.Text(css(`a[href$="/documents/E1/file"]`))); link != "Télécharger le document (e1-solide.docx)" {
+		t.Errorf("E1's link reads %q", link)
+	}
 	sheet, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('a[href$="/documents/E1/sheet.pdf"]').href)
 		.then(r => r.blob().then(b => b.slice(0, 5).text()).then(head => r.status + " " + r.headers.get("Content-Type") + " " + head))`,
 		chromedp.EvalAwaitPromise))
 	if err != nil || sheet != "200 application/pdf %PDF-" {
 		t.Errorf("sheet link answers %q, %v", sheet, err)
 	}
+	accessible("the assessor's page")
+	screenshot("evaluateur-texte.png", false)
+	step("back to the top", void(chromedp.Evaluate[bool](`window.scrollTo(0, 0); true`)))
 	screenshot("evaluateur.png", false)
-	step("assessor submits",
+
+	// Submitting with a competence undecided lists it and asks for a
+	// confirmation; the assessor goes back and decides it.
+	step("assessor's incomplete submission",
 		void(chromedp.Evaluate[bool](`window.confirm = function () { return true; };
-			document.querySelectorAll('#assessor-list input[value="acquis"]').forEach(function (r) { r.click(); }); true`)),
+			document.querySelectorAll('#assessor-list input[value="acquis"]').forEach(function (r) { if (r.name !== "C18") r.click(); }); true`)),
+		waitText("#assessor-list form .progress", "17 / 18 compétences décidées"),
+		chromedp.Click(css("#assessor-list form button[type=submit]")),
+		waitText("#assessor-list form .confirm", "1 compétence(s) sans décision"),
+		waitText("#assessor-list form .confirm", "C18"),
+	)
+	accessible("the assessor's confirmation")
+	step("assessor submits",
+		chromedp.Click(css("#assessor-list form .confirm button.secondary")),
+		chromedp.Click(css(`#assessor-list input[name="C18"][value="acquis"]`)),
+		waitText("#assessor-list form .progress", "18 / 18 compétences décidées"),
 		chromedp.Click(css("#assessor-list form button[type=submit]")),
 		waitText("#assessor-list", "ne sont plus modifiables"),
 	)
+
+	// The decisions are submitted: the candidate's documents are locked.
+	step("candidate's locked upload", login(candToken),
+		waitText("#doc-E5", "verrouillés"),
+	)
+	locked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var hidden = document.querySelector("#doc-E5 .drop").hidden;
+		return fetch(location.origin + "/api/v1/sessions/demo/candidates/2026-001/documents/E5?filename=autre.pdf",
+			{ method: "PUT", headers: { "Content-Type": "application/pdf" }, body: "%PDF-1.7 autre" })
+			.then(function (r) { return r.json().then(function (b) { return hidden + " " + r.status + " " + b.error.message; }); });
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(locked, "true 409 Les décisions du jury sur ce dossier ont été transmises") {
+		t.Errorf("upload after submission: %q, %v", locked, err)
+	}
 
 	// The admin generates the attestations and downloads them.
 	step("admin attests", login(string(adminToken)),
@@ -205,12 +337,12 @@ func TestBrowserJourneys(t *testing.T) {
 		}
 	}
 	defer zr.Close()
-	var names []string
+	var names2 []string
 	for _, f := range zr.File {
-		names = append(names, f.Name)
+		names2 = append(names2, f.Name)
 	}
-	if len(names) != 2 || !strings.HasSuffix(names[0], "_2026-001.pdf") || names[1] != "liste.csv" {
-		t.Errorf("ZIP holds %q, want the candidate's attestation and the list", names)
+	if len(names2) != 2 || !strings.HasSuffix(names2[0], "_2026-001.pdf") || names2[1] != "liste.csv" {
+		t.Errorf("ZIP holds %q, want the candidate's attestation and the list", names2)
 	}
 	// The admin revokes the attestation, with a reason; the page says so,
 	// and public verification of its code does too.
@@ -223,7 +355,65 @@ func TestBrowserJourneys(t *testing.T) {
 	// The CDC export is not configured in dev: the page says what to set.
 	step("cdc", chromedp.Click(css(`[data-download="cdc.xml"]`)),
 		waitText("#download-result", "--cdc-emitter"))
+
+	// The admin's view of the candidate: versions with their states,
+	// decisions, result, attestation, and the history, exported as CSV.
+	step("admin's candidate view",
+		chromedp.Click(css(`#cand-list button.linkish`)),
+		waitText("#cand-detail", "Historique"),
+		waitText("#cand-detail", "rapport-scanne.pdf"),
+		waitText("#cand-detail", "Attestation délivrée"),
+		chromedp.Click(css(`#cand-detail [data-history="history.csv"]`)),
+	)
+	detail, err := chromedp.Run(ctx, chromedp.Text(css("#cand-detail")))
+	for _, want := range []string{"Fiche de Camille Durand (2026-001)", "Refusé", "en vigueur", "candidat 2026-001",
+		"Dépôt", "Lecture terminée", "Décisions transmises", "évaluateur anne", "traitement automatique", "Titre obtenu", "CAE-"} {
+		if err != nil || !strings.Contains(detail, want) {
+			t.Errorf("the candidate's view lacks %q (%v)", want, err)
+		}
+	}
+	var history []byte
+	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
+		if history, err = os.ReadFile(filepath.Join(downloads, "historique-demo-2026-001.csv")); err == nil && len(history) > 0 {
+			break
+		}
+	}
+	for _, want := range []string{"date;auteur;action", "candidate:2026-001;dépôt;E1;e1-solide.docx", "worker;lecture terminée;E1;rapport-scanne.pdf",
+		"assessor:anne;décisions transmises", "worker;attestation délivrée"} {
+		if !strings.Contains(string(history), want) {
+			t.Errorf("history.csv lacks %q:\n%s", want, history)
+		}
+	}
+	accessible("the admin's page with a candidate's view")
+	reflows("the admin's page with a candidate's view")
 	screenshot("administration.png", true)
+
+	// Reopened from the candidate's view, the documents are open again.
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#cand-detail-body > p.notice").length`)); n != 1 {
+		t.Errorf("the candidate's view shows %d lock notices before reopening, want 1", n)
+	}
+	step("admin reopens",
+		void(chromedp.Evaluate[bool](`window.confirm = function () { return true; }; true`)),
+		chromedp.Click(css(`#cand-detail-body button.secondary:not([data-history])`)),
+		waitText("#cand-detail", "Décisions rouvertes"),
+	)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#cand-detail-body > p.notice").length`)); n != 0 {
+		t.Error("the candidate's view still says the documents are locked after reopening")
+	}
+
+	step("accessibility statement", chromedp.Navigate(base+"/accessibilite"),
+		waitText("main", "Voies de recours"))
+	accessible("the accessibility statement")
+}
+
+// axeSource is axe-core, vendored in web/testdata/axe (see its README).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../web/testdata/axe/axe.min.js")
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	return string(b)
 }
 
 // void drops an action's value.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dossier-cert/dossier/extract"
+	"github.com/dossier-cert/dossier/httpapi"
 	"github.com/dossier-cert/dossier/worker"
 )
 
@@ -58,6 +59,10 @@ type serviceConfig struct {
 	CDCEmitter, CDCCertifier, CDCContract string
 	CertificationCode                     string // RNCP code, when the referentiel has none
 	QueueMonitor                          bool   // serve asynqmon, read-only, to admins
+
+	// serve, dev: login links and whom to ask for one.
+	TokenAfterJury time.Duration // links last until the session's jury date plus this
+	Contact        string        // whom people ask for a new link or for help
 
 	Referentiel string // another certification's referentiel (JSON file)
 	Model       string // the detector's model trained for it (dossier train)
@@ -145,6 +150,8 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		str(&c.CDCCertifier, "cdc-certifier", "CDC_CERTIFIER", "", "identifiant client CDC du certificateur, 8 caractères")
 		str(&c.CDCContract, "cdc-contract", "CDC_CONTRACT", "", "numéro de contrat CDC du certificateur")
 		fs.BoolVar(&c.QueueMonitor, "queue-monitor", envBool("DOSSIER_QUEUE_MONITOR", true), "console de la file (asynqmon, lecture seule) sous /admin/queues/ pour les administrateurs ($DOSSIER_QUEUE_MONITOR)")
+		fs.DurationVar(&c.TokenAfterJury, "token-after-jury", envDuration("DOSSIER_TOKEN_AFTER_JURY", httpapi.DefaultTokenAfterJury), "les liens de connexion durent jusqu'à la date du jury de leur session plus ce délai, pour lire le résultat ($DOSSIER_TOKEN_AFTER_JURY)")
+		str(&c.Contact, "contact", "DOSSIER_CONTACT", "", "à qui demander un nouveau lien de connexion ou de l'aide (adresse, service), dit aux personnes dont le lien a expiré")
 	}
 	str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification, imprimé sur les attestations et déclaré à la CDC (défaut : celui du référentiel)")
 	if which != "serve" {

@@ -98,7 +98,37 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s prêt : %d/%d éléments repérés, %d pages ; grille : %s\n", d.modality, found, len(rec.Findings), rec.Pages, dst)
 	}
+	if err := c.links(ctx, *base, cand.ID, stdout); err != nil {
+		fmt.Fprintf(stderr, "dossier demo: liens de connexion : %v\n", err)
+		return exitFail
+	}
 	return code
+}
+
+// demoAssessor assesses the demo candidate.
+const demoAssessor = "evaluateur-demo"
+
+// links assigns the demo assessor to the candidate and prints the login
+// links of both, to open in a browser.
+func (c demoClient) links(ctx context.Context, base, candidate string, stdout io.Writer) error {
+	cpath := "/api/v1/sessions/" + devSessionID + "/candidates/" + candidate
+	if err := c.do(ctx, "PUT", cpath+"/assessors", "application/json", dossier.Assignment{Assessors: []string{demoAssessor}}, nil); err != nil {
+		return err
+	}
+	for _, who := range []struct{ role, subject, label string }{
+		{"candidate", candidate, "candidat " + candidate},
+		{"assessor", demoAssessor, "évaluateur " + demoAssessor},
+	} {
+		var tok struct {
+			LoginPath string `json:"login_path"`
+		}
+		req := map[string]string{"role": who.role, "session": devSessionID, "subject": who.subject}
+		if err := c.do(ctx, "POST", "/api/v1/tokens", "application/json", req, &tok); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Connexion %s : %s%s\n", who.label, strings.TrimRight(base, "/"), tok.LoginPath)
+	}
+	return nil
 }
 
 // demoClient calls the API with the admin's token, and says to start the

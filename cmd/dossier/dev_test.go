@@ -3,15 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dossier-cert/dossier"
 )
 
 // syncBuffer is a bytes.Buffer safe for the goroutine writing and the test
@@ -123,4 +130,116 @@ func TestDevAndDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", m+" prêt", stdout)
 		}
 	}
+	// dev printed the admin's login URL, demo a candidate's and an
+	// assessor's: each opens its page.
+	links := regexp.MustCompile(`(?m)^(?:  connexion administrateur|Connexion candidat demo-001|Connexion évaluateur evaluateur-demo) : (http://\S+)$`)
+	found := links.FindAllStringSubmatch(devOut.String()+stdout, -1)
+	if len(found) != 3 {
+		t.Fatalf("login links printed: %q\ndev:\n%s\ndemo:\n%s", found, devOut.String(), stdout)
+	}
+	for i, role := range []string{"admin", "candidate", "assessor"} {
+		jar, _ := cookiejar.New(nil)
+		client := &http.Client{Jar: jar}
+		resp, err := client.Get(found[i][1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		resp, err = client.Get("http://" + addr + "/api/v1/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var me struct{ Role string }
+		json.NewDecoder(resp.Body).Decode(&me)
+		resp.Body.Close()
+		if me.Role != role {
+			t.Errorf("link %s signs in as %q, want %s", found[i][1], me.Role, role)
+		}
+	}
+}
+
+// Through the API of "dossier dev", with its real workers: an assessor
+// gets the original bytes of E5; a refused re-upload leaves the assessor
+// the ready version's sheet and file, and the candidate is told.
+func TestDevDocumentFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	addr, data, devOut := startDev(t)
+	base := "http://" + addr
+	adminTok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := strings.TrimSpace(string(adminTok))
+	call := func(token, method, path, contentType string, body []byte) (int, http.Header, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, b
+	}
+	const cpath = "/api/v1/sessions/demo/candidates/2026-007"
+	if code, _, b := call(admin, "POST", "/api/v1/sessions/demo/candidates", "text/csv",
+		[]byte("numéro;nom de naissance;prénoms;date de naissance;sexe\n2026-007;Roux;Inès;02/03/1992;F\n")); code != 200 || !strings.Contains(string(b), `"created":["2026-007"]`) {
+		t.Fatalf("import: %d %s", code, b)
+	}
+	call(admin, "PUT", cpath+"/assessors", "application/json", []byte(`{"assessors":["anne"]}`))
+	cand := issue(t, base, admin, map[string]string{"role": "candidate", "session": "demo", "subject": "2026-007"})
+	anne := issue(t, base, admin, map[string]string{"role": "assessor", "session": "demo", "subject": "anne"})
+
+	e5, err := os.ReadFile("../../testdata/dossiers/e5-solide.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDoc := func(done func(rec dossier.DocumentRecord) bool) dossier.DocumentRecord {
+		t.Helper()
+		var rec dossier.DocumentRecord
+		for start := time.Now(); time.Since(start) < 90*time.Second; time.Sleep(100 * time.Millisecond) {
+			_, _, b := call(cand, "GET", cpath+"/documents/E5", "", nil)
+			rec = dossier.DocumentRecord{}
+			json.Unmarshal(b, &rec)
+			if done(rec) {
+				return rec
+			}
+		}
+		t.Fatalf("E5 never got there: %+v\ndev:\n%s", rec, devOut.String())
+		return rec
+	}
+	if code, _, b := call(cand, "PUT", cpath+"/documents/E5?filename=synthese.pdf", "application/pdf", e5); code != 202 {
+		t.Fatalf("upload: %d %s", code, b)
+	}
+	waitDoc(func(r dossier.DocumentRecord) bool { return r.State == dossier.DocReady })
+	sum := sha256.Sum256(e5)
+	checkFile := func(when string) {
+		t.Helper()
+		code, h, b := call(anne, "GET", cpath+"/documents/E5/file", "", nil)
+		if code != 200 || !bytes.Equal(b, e5) || h.Get("X-Content-SHA256") != hex.EncodeToString(sum[:]) ||
+			h.Get("Content-Disposition") != "inline; filename=synthese.pdf" {
+			t.Errorf("%s: file %d, %d bytes, headers %v", when, code, len(b), h)
+		}
+		code, _, b = call(anne, "GET", cpath+"/documents/E5/sheet.pdf", "", nil)
+		if code != 200 || !bytes.HasPrefix(b, []byte("%PDF")) {
+			t.Errorf("%s: sheet %d", when, code)
+		}
+	}
+	checkFile("ready")
+
+	scan := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("scan "), 4000)...)
+	if code, _, b := call(cand, "PUT", cpath+"/documents/E5?filename=scan.pdf", "application/pdf", scan); code != 202 {
+		t.Fatalf("re-upload: %d %s", code, b)
+	}
+	rec := waitDoc(func(r dossier.DocumentRecord) bool { return r.Refused() != nil })
+	if rec.State != dossier.DocReady || rec.Current.FileName != "synthese.pdf" || rec.Refused().Version.FileName != "scan.pdf" {
+		t.Errorf("after the refused re-upload: %+v", rec)
+	}
+	checkFile("after a refused re-upload")
 }

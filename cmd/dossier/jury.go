@@ -32,6 +32,26 @@ func newFlags(name, usage, about string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// filesThere says, in French, which of paths cannot be opened (a missing
+// file is not an empty or unreadable one: its path is wrong), and reports
+// whether all can.
+func filesThere(cmd string, stderr io.Writer, paths ...string) bool {
+	ok := true
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			fmt.Fprintf(stderr, "dossier %s: %s : fichier introuvable ; vérifiez son chemin\n", cmd, p)
+			ok = false
+		} else if err != nil {
+			fmt.Fprintf(stderr, "dossier %s: %s : fichier illisible (%v)\n", cmd, p, err)
+			ok = false
+		}
+	}
+	return ok
+}
+
 func readJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -70,6 +90,9 @@ func runSheet(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *modality == "" || *candidate == "" || *out == "" || (*findings == "") == (fs.NArg() == 0) {
 		fmt.Fprintln(stderr, "dossier sheet: --modality, --candidate, -o et un document (ou --findings) sont obligatoires")
 		fs.Usage()
+		return exitUsage
+	}
+	if !filesThere("sheet", stderr, append([]string{*candidate, *findings}, fs.Args()...)...) {
 		return exitUsage
 	}
 	ref, err := rf.load()
@@ -131,6 +154,9 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
+		return exitUsage
+	}
+	if !filesThere("decide", stderr, fs.Arg(0)) {
 		return exitUsage
 	}
 	ref, err := rf.load()
@@ -296,6 +322,9 @@ func runAttest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *candidate == "" || *decisions == "" || *key == "" || *out == "" || err != nil {
 		fmt.Fprintln(stderr, "dossier attest: --candidate, --decisions, --key, --jury-date (AAAA-MM-JJ) et -o sont obligatoires")
 		fs.Usage()
+		return exitUsage
+	}
+	if !filesThere("attest", stderr, *candidate, *decisions, *key) {
 		return exitUsage
 	}
 	ref, err := rf.load()

@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
+	"github.com/dossier-cert/dossier"
 	"github.com/dossier-cert/dossier/extract"
 )
 
@@ -64,14 +67,60 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintf(stdout, "dossier %s\n", dossier.Version)
+		return exitOK
+	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			code := c.run(ctx, normalizeArgs(args[1:]), stdout, stderr)
+			if code == exitUsage && asksHelp(args[1:]) {
+				// The usage was asked for, and printed: not an error.
+				return exitOK
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "dossier: commande inconnue %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// asksHelp reports whether a command's arguments ask for its usage (-h,
+// -help, --help before any "--").
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeArgs writes the value of --modality in upper case, as the
+// referentiel names modalities: "--modality e5" is "--modality E5".
+func normalizeArgs(args []string) []string {
+	out := slices.Clone(args)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "modality" {
+			continue
+		}
+		if hasValue {
+			out[i] = a[:len(a)-len(value)] + strings.ToUpper(value)
+		} else if i+1 < len(out) {
+			out[i+1] = strings.ToUpper(out[i+1])
+			i++
+		}
+	}
+	return out
 }
 
 func usage(w io.Writer) {
@@ -82,5 +131,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "« dossier <commande> -h » détaille les options d'une commande.")
+	fmt.Fprintln(w, "« dossier <commande> -h » détaille les options d'une commande ; « dossier --version » donne la version.")
 }

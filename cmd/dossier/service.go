@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,9 +196,25 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		return fail(log, "admin token", err)
 	}
-	fmt.Fprintf(stdout, "dossier dev : http://%s — API, workers, Redis et S3 intégrés (données : %s)\n", cfg.Addr, cfg.DataDir)
-	fmt.Fprintf(stdout, "  jeton administrateur : %s\n  session de démonstration : %s\n  « make demo » dépose les exemples E1 et E5 et enregistre les grilles dans out/\n", tokenFile, devSessionID)
+	base := baseURL(cfg.Addr)
+	fmt.Fprintf(stdout, "dossier dev : %s — API, workers, Redis et S3 intégrés (données : %s)\n", base, cfg.DataDir)
+	fmt.Fprintf(stdout, "  connexion administrateur : %s/login?token=%s\n", base, url.QueryEscape(token))
+	fmt.Fprintf(stdout, "  (jeton aussi dans %s ; session de démonstration : %s)\n", tokenFile, devSessionID)
+	fmt.Fprintf(stdout, "  « make demo » dépose les exemples E1 et E5 et affiche les liens d'un candidat et d'un évaluateur\n")
 	return serveHTTP(ctx, cfg.Addr, api, log)
+}
+
+// baseURL is the address people open for a listen address: a host left
+// out, or every interface, is this machine.
+func baseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func fail(log *slog.Logger, what string, err error) int {
@@ -279,9 +296,11 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		TokenSecrets: secrets, Keys: ring, Referentiel: &ref.Referentiel,
 		MaxUploadBytes: cfg.Limits.MaxBytes,
 		PingStorage:    store.Ping, PingRedis: queue.Ping,
-		CDC:          httpapi.CDCConfig{Emitter: cfg.CDCEmitter, Certifier: cfg.CDCCertifier, Contract: cfg.CDCContract, CertificationCode: cfg.CertificationCode},
-		QueueMonitor: monitor,
-		Logger:       log,
+		CDC:            httpapi.CDCConfig{Emitter: cfg.CDCEmitter, Certifier: cfg.CDCCertifier, Contract: cfg.CDCContract, CertificationCode: cfg.CertificationCode},
+		QueueMonitor:   monitor,
+		TokenAfterJury: cfg.TokenAfterJury,
+		Contact:        cfg.Contact,
+		Logger:         log,
 	})
 	if err != nil {
 		return nil, err
@@ -291,7 +310,8 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 	for _, p := range []string{"/api/", "/login", "/logout", "/verify", "/verify/", "/healthz", "/readyz", httpapi.QueueMonitorPath, httpapi.QueueMonitorPath + "/"} {
 		mux.Handle(p, api.Handler())
 	}
-	mux.Handle("/", web.Handler())
+	// The pages show the referentiel the API and the workers use.
+	mux.Handle("/", web.New(web.Config{Referentiel: &ref.Referentiel, Certifier: cfg.Certifier, Contact: cfg.Contact}))
 	mux.Handle("GET /metrics", m.Handler())
 	return m.WrapRoutes(mux, func(r *http.Request) string {
 		if route := api.Route(r); route != "" {

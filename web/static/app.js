@@ -65,6 +65,7 @@
 
   function candidatePage(me) {
     var base = "/api/v1/sessions/" + enc(me.session) + "/candidates/" + enc(me.subject);
+    document.title = T["title.candidate"];
     api("GET", "/api/v1/sessions/" + enc(me.session)).then(function (r) {
       var box = document.getElementById("candidate-session");
       if (r.status !== 200) { box.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
@@ -73,8 +74,41 @@
       if (s.deadline) box.appendChild(el("p", { text: T.deadline + " : " + date(s.deadline) }));
       if (s.jury_date) box.appendChild(el("p", { text: T.juryDate + " : " + date(s.jury_date) }));
     });
+    candidateResult(base);
     var list = document.getElementById("documents");
     REF.modalities.forEach(function (m) { list.appendChild(documentCard(base, m)); });
+  }
+
+  // candidateResult shows the jury's result and the attestation, once
+  // the jury has met; before, when the result will come.
+  function candidateResult(base) {
+    var box = document.getElementById("candidate-result");
+    api("GET", base + "/result").then(function (r) {
+      box.textContent = "";
+      box.hidden = false;
+      box.appendChild(el("h2", { text: T.resultTitle }));
+      if (r.status !== 200) { box.appendChild(el("p", { class: "muted", text: errorOf(r) })); return; }
+      var res = r.body;
+      var outcome = T["outcome." + res.outcome] || res.outcome;
+      box.appendChild(el("p", { class: "outcome", text: format(T.resultOf, date(res.jury_date)) + " " + outcome }));
+      if (res.blocs && res.blocs.length) {
+        var ul = el("ul");
+        res.blocs.forEach(function (code) {
+          var b = REF.blocs.filter(function (x) { return x.code === code; })[0];
+          ul.appendChild(el("li", { text: code + (b ? " – " + b.title : "") }));
+        });
+        box.appendChild(el("p", { text: T.blocsValidated }));
+        box.appendChild(ul);
+      }
+      var a = res.attestation;
+      if (a && a.revocation) {
+        box.appendChild(el("p", { class: "error", text: format(T.attestationRevoked, a.number) }));
+      } else if (a) {
+        box.appendChild(el("p", {}, [el("a", { href: base + "/attestation.pdf", text: format(T.attestationDownload, a.number) })]));
+      } else {
+        box.appendChild(el("p", { class: "muted", text: T.attestationNotYet }));
+      }
+    });
   }
 
   function documentCard(base, m) {
@@ -86,40 +120,65 @@
     card.appendChild(stateBox);
     var input = el("input", { type: "file", id: id + "-file", accept: ".pdf,.docx,.odt,.txt,application/pdf" });
     var chooseLabel = el("span", { class: "button", text: T.choose });
+    // The visible words are the same on every card: the hidden ones name
+    // the document, so that each field has a name of its own.
     var drop = el("label", { class: "drop", for: id + "-file" }, [
-      chooseLabel, document.createTextNode(" "),
-      el("span", { text: T.dropHere }), input]);
+      chooseLabel, el("span", { class: "sr-only", text: " " + format(T.forDocument, m.code + " – " + m.title) }),
+      document.createTextNode(" "), el("span", { text: T.dropHere }), input]);
     card.appendChild(drop);
-    var progress = el("progress", { max: "100", value: "0", hidden: "", "aria-label": T.uploading });
+    var lockBox = el("p", { class: "locked", hidden: "" });
+    card.appendChild(lockBox);
+    var progress = el("progress", { max: "100", value: "0", hidden: "", "aria-label": T.uploading + " " + m.code });
     card.appendChild(progress);
     var msg = el("p", { role: "status" });
     card.appendChild(msg);
     var timer = null;
 
+    // elementList lists findings of one status, each with what the
+    // candidate can do.
+    function elementList(findings, status, title) {
+      var fs = findings.filter(function (f) { return f.status === status; });
+      if (!fs.length) return;
+      stateBox.appendChild(el("h3", { class: "finding " + status, text: title }));
+      var ul = el("ul", { class: "missing" });
+      fs.forEach(function (f) {
+        var e = m.elements[f.id] || { label: f.id, missing: "" };
+        ul.appendChild(el("li", {}, [el("strong", { text: e.label }),
+          e.missing ? el("div", { class: "muted", text: e.missing }) : null]));
+      });
+      stateBox.appendChild(ul);
+    }
     function show(rec) {
       stateBox.textContent = "";
       chooseLabel.textContent = rec ? T.replace : T.choose;
       if (!rec) { stateBox.appendChild(el("p", { class: "muted", text: T.notUploaded })); return; }
       // Once the document is final its state says it all: the upload's
       // "received, processing" note would now mislead.
-      if (FINAL[rec.state] && msg.className !== "error") msg.textContent = "";
+      if (FINAL[rec.state] && (!rec.pending || FINAL[rec.pending.state]) && msg.className !== "error") msg.textContent = "";
+      lockBox.hidden = !rec.locked;
+      lockBox.textContent = rec.locked || "";
+      drop.hidden = !!rec.locked;
       var p = el("p", {}, [stateBadge(rec.state)]);
       if (rec.current && rec.current.file_name) p.appendChild(el("span", { text: " " + T.file + " : " + rec.current.file_name }));
       stateBox.appendChild(p);
+      var pend = rec.pending;
+      if (pend && (pend.state === "rejected" || pend.state === "failed")) {
+        stateBox.appendChild(el("div", { class: "notice error" }, [
+          el("p", { text: format(T.newRefused, pend.version.file_name) }),
+          pend.error ? el("p", { text: pend.error.message }) : null]));
+      } else if (pend) {
+        stateBox.appendChild(el("p", { class: "notice" }, [stateBadge(pend.state),
+          el("span", { text: " " + format(T.newPending, pend.version.file_name) })]));
+      }
       if ((rec.state === "rejected" || rec.state === "failed") && rec.error) {
         stateBox.appendChild(el("p", { class: "error", text: rec.error.message }));
       }
       if (rec.state === "ready") {
-        var missing = (rec.findings || []).filter(function (f) { return f.status === "missing"; });
-        if (!missing.length) { stateBox.appendChild(el("p", { text: T.allFound })); return; }
-        stateBox.appendChild(el("p", { text: T.missingTitle }));
-        var ul = el("ul", { class: "missing" });
-        missing.forEach(function (f) {
-          var e = m.elements[f.id] || { label: f.id, missing: "" };
-          ul.appendChild(el("li", {}, [el("strong", { text: e.label }),
-            e.missing ? el("div", { class: "muted", text: e.missing }) : null]));
-        });
-        stateBox.appendChild(ul);
+        if (rec.language_notice) { stateBox.appendChild(el("p", { class: "notice", text: rec.language_notice })); return; }
+        var fs = rec.findings || [];
+        if (!fs.some(function (f) { return f.status !== "found"; })) { stateBox.appendChild(el("p", { text: T.allFound })); return; }
+        elementList(fs, "missing", T.missingTitle);
+        elementList(fs, "weak", T.weakTitle);
       }
     }
     function poll() {
@@ -128,7 +187,7 @@
         if (r.status === 404) { show(null); return; }
         if (r.status !== 200) { msg.textContent = errorOf(r); msg.className = "error"; timer = setTimeout(poll, 5000); return; }
         show(r.body);
-        if (!FINAL[r.body.state]) timer = setTimeout(poll, 1000);
+        if (!FINAL[r.body.state] || (r.body.pending && !FINAL[r.body.pending.state])) timer = setTimeout(poll, 1000);
       }, function () { msg.textContent = T.apiError; timer = setTimeout(poll, 5000); });
     }
     function upload(file) {
@@ -148,7 +207,6 @@
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
         if (xhr.status >= 200 && xhr.status < 300) {
           msg.textContent = T.uploaded;
-          if (body && body.state) show(body);
           poll();
         } else {
           msg.className = "error"; msg.textContent = errorOf({ body: body });
@@ -179,6 +237,7 @@
   // ---- assessor --------------------------------------------------------
 
   function assessorPage(me) {
+    document.title = T["title.assessor"];
     var form = document.getElementById("assessor-session");
     if (me.session) { assessorList(me, me.session); return; }
     form.hidden = false;
@@ -208,22 +267,35 @@
     var id = "cand-" + c.id;
     var card = el("article", { class: "card", "aria-labelledby": id + "-title" });
     card.appendChild(el("h2", { id: id + "-title", text: fullName(c) + " (" + c.id + ")" }));
-    var docs = el("ul", {});
+    var docs = el("ul", { class: "docs" });
     card.appendChild(docs);
     var findings = {}; // competence -> [{label, status}]
+    var records = {};  // modality -> document record
+    var items = {};    // modality -> its list item
     var pending = REF.modalities.map(function (m) {
-      var li = el("li", { text: m.code + " – " + m.title + " : " });
+      var li = el("li", {}, [el("strong", { text: m.code + " – " + m.title + " : " })]);
+      items[m.code] = li;
       docs.appendChild(li);
       var path = base + "/documents/" + enc(m.code);
       return api("GET", path).then(function (r) {
         if (r.status !== 200) { li.appendChild(el("span", { class: "muted", text: T.notUploaded })); return; }
-        li.appendChild(stateBadge(r.body.state));
-        if (r.body.state === "ready") {
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(el("a", { href: path + "/sheet.pdf", text: T.sheet }));
-          li.appendChild(findingsView(path, m));
+        var rec = r.body;
+        records[m.code] = rec;
+        li.appendChild(stateBadge(rec.state));
+        if (rec.state === "ready") {
+          var name = rec.current.file_name || m.code;
+          var isPDF = rec.current.format === "pdf";
+          li.appendChild(el("div", { class: "doclinks" }, [
+            el("a", { href: path + "/file", target: "_blank", rel: "noopener", class: "open-doc",
+              text: isPDF ? format(T.openDocument, name) : format(T.downloadDocument, name) }),
+            el("a", { href: path + "/sheet.pdf", text: T.sheet })]));
+          if (rec.language_notice) li.appendChild(el("p", { class: "notice", text: rec.language_notice }));
+          var text = textView(path, m, c.id);
+          li.appendChild(findingsView(path, m, rec.current, text));
+          li.appendChild(text.box);
         }
-        (r.body.findings || []).forEach(function (f) {
+        if (rec.pending && !FINAL[rec.pending.state]) li.appendChild(el("p", { class: "muted", text: T.pendingForAssessor }));
+        (rec.findings || []).forEach(function (f) {
           var e = m.elements[f.id] || { label: f.id };
           (f.competences || []).forEach(function (comp) {
             (findings[comp] = findings[comp] || []).push((T[f.status] || f.status) + " : " + e.label + " (" + m.code + ")");
@@ -235,15 +307,92 @@
       return api("GET", base + "/decisions");
     }).then(function (r) {
       if (r.status !== 200) { card.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+      changedAfterGrading(r.body, records).forEach(function (code) {
+        items[code].appendChild(el("p", { class: "notice error", text: T.changedAfterGrading }));
+      });
       card.appendChild(decisionsForm(me, base, c, r.body, findings));
     });
     return card;
   }
 
+  // changedAfterGrading returns the modalities whose current version is
+  // not the one the decisions were submitted on.
+  function changedAfterGrading(sheet, records) {
+    if (!sheet.graded || !sheet.graded.length) return [];
+    return Object.keys(records).filter(function (code) {
+      var cur = records[code].current && records[code].current.sha256;
+      var g = sheet.graded.filter(function (x) { return x.modality === code; })[0];
+      return cur && (!g || g.sha256 !== cur);
+    });
+  }
+
+  // textView is the text read from a document, page by page, its quotes
+  // highlighted: how a DOCX or ODT is read in the page, and any document
+  // next to its quotes. Read when first opened.
+  function textView(path, m, cid) {
+    var box = el("details", { class: "doctext", id: "text-" + cid + "-" + m.code }, [el("summary", { text: T.readText })]);
+    var loaded = null, quotes = [];
+    function load() {
+      if (loaded) return loaded;
+      loaded = api("GET", path + "/text").then(function (r) {
+        if (r.status !== 200) { box.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        (r.body.pages || []).forEach(function (pg) {
+          var sec = el("section", { class: "page-text", id: "text-" + cid + "-" + m.code + "-p" + pg.page, tabindex: "-1" },
+            [el("h3", { class: "page-label", text: format(T.page, pg.page) })]);
+          var body = el("div", { class: "text" });
+          // Quotes are the document's own words; the spaces between them
+          // may differ (a table row read as one line, its cells parted by
+          // " | " in the text and by a space in the quote).
+          var marks = quotes.filter(function (q) { return q.page === pg.page; }).map(function (q) {
+            var re = new RegExp(q.quote.trim().split(/\s+/).map(function (w) {
+              return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+            }).join("[\\s|]+"));
+            var found = re.exec(pg.text);
+            return found ? { at: found.index, end: found.index + found[0].length, q: q } : null;
+          }).filter(function (x) { return x; }).sort(function (a, b) { return a.at - b.at; });
+          var pos = 0;
+          marks.forEach(function (x) {
+            if (x.at < pos) return;
+            body.appendChild(document.createTextNode(pg.text.slice(pos, x.at)));
+            body.appendChild(el("mark", { id: x.q.anchor, tabindex: "-1", text: pg.text.slice(x.at, x.end) }));
+            pos = x.end;
+          });
+          body.appendChild(document.createTextNode(pg.text.slice(pos)));
+          sec.appendChild(body);
+          box.appendChild(sec);
+        });
+      });
+      return loaded;
+    }
+    box.addEventListener("toggle", function () { if (box.open) load(); });
+    return {
+      box: box,
+      // quote registers a quote and returns its anchor.
+      quote: function (q) {
+        var anchor = "q-" + cid + "-" + m.code + "-" + quotes.length;
+        quotes.push({ page: q.page, quote: q.quote, anchor: anchor });
+        return anchor;
+      },
+      // show opens the text at a quote, or at its page when the quote
+      // is not found word for word in the text.
+      show: function (anchor) {
+        box.open = true;
+        load().then(function () {
+          var q = quotes.filter(function (x) { return x.anchor === anchor; })[0];
+          var target = document.getElementById(anchor) ||
+            (q && document.getElementById("text-" + cid + "-" + m.code + "-p" + q.page));
+          if (target) { target.scrollIntoView({ block: "center" }); target.focus(); }
+        });
+      }
+    };
+  }
+
   // findingsView is the web view of a grading sheet's findings: each
-  // element with what the checker saw, and the quotes with their pages.
-  // Read when first opened.
-  function findingsView(path, m) {
+  // element with what the checker saw, and the quotes with their pages,
+  // each a link to its place in the document: its page in the PDF, or
+  // the quote highlighted in the text of a DOCX or ODT. Read when first
+  // opened.
+  function findingsView(path, m, version, text) {
     var box = el("details", { class: "findings" }, [el("summary", { text: T.findingsTitle })]);
     var loaded = false;
     box.addEventListener("toggle", function () {
@@ -258,8 +407,16 @@
             el("span", { class: "finding " + f.status, text: T[f.status] || f.status })]);
           if (f.competences && f.competences.length) li.appendChild(el("span", { class: "muted", text: " (" + f.competences.join(", ") + ")" }));
           (f.evidence || []).forEach(function (q) {
-            li.appendChild(el("blockquote", {}, [el("span", { class: "page", text: format(T.page, q.page) + " : " }),
-              document.createTextNode("« " + q.quote + " »")]));
+            var anchor = text.quote(q);
+            var link;
+            if (version.format === "pdf") {
+              link = el("a", { class: "page", href: path + "/file#page=" + q.page, target: "_blank", rel: "noopener",
+                title: T.openAtPage, text: format(T.page, q.page) });
+            } else {
+              link = el("a", { class: "page", href: "#" + anchor, text: format(T.page, q.page) });
+              link.addEventListener("click", function (ev) { ev.preventDefault(); text.show(anchor); });
+            }
+            li.appendChild(el("blockquote", {}, [link, document.createTextNode(" : « " + q.quote + " »")]));
           });
           ul.appendChild(li);
         });
@@ -272,6 +429,8 @@
   function decisionsForm(me, base, c, sheet, findings) {
     var form = el("form", { "aria-label": T.decisions + " – " + c.id });
     form.appendChild(el("h3", { text: T.decisions }));
+    var progress = el("p", { class: "progress", role: "status", "aria-live": "polite" });
+    form.appendChild(progress);
     var note = el("p", { role: "status", "aria-live": "polite" });
     var mine = {};
     (sheet.decisions || []).forEach(function (d) { if (d.assessor === me.subject) mine[d.competence] = d; });
@@ -310,14 +469,31 @@
     var draft = el("button", { type: "button", class: "secondary", text: T.saveDraft });
     var submit = el("button", { type: "submit", text: T.submit });
     form.appendChild(draft); form.appendChild(document.createTextNode(" ")); form.appendChild(submit);
+    // confirmBox asks, before an incomplete submission, for an explicit
+    // confirmation, listing the competences left without a decision.
+    var confirmBox = el("div", { class: "confirm", role: "alert", hidden: "" });
+    form.appendChild(confirmBox);
     form.appendChild(note);
+
+    function undecided() {
+      return REF.competences.filter(function (comp) {
+        return !form.querySelector('input[name="' + comp.code + '"]:checked');
+      });
+    }
+    function count() {
+      var n = REF.competences.length - undecided().length;
+      progress.textContent = format(format(T.decidedCount, n), REF.competences.length);
+    }
+    form.addEventListener("change", function () { count(); confirmBox.hidden = true; });
+    count();
 
     function lock(s) {
       Array.prototype.forEach.call(form.elements, function (x) { x.disabled = true; });
+      confirmBox.hidden = true;
       note.className = "";
       note.textContent = format(T.submitted, date(s.submitted_at));
     }
-    function save(submitted) {
+    function save(submitted, confirmIncomplete) {
       var decisions = [];
       REF.competences.forEach(function (comp) {
         var v = form.querySelector('input[name="' + comp.code + '"]:checked');
@@ -325,7 +501,9 @@
         decisions.push({ competence: comp.code, verdict: v.value,
           comment: form.elements[comp.code + ".comment"].value });
       });
-      api("PUT", base + "/decisions", { decisions: decisions, submitted: submitted }).then(function (r) {
+      var body = { decisions: decisions, submitted: submitted };
+      if (confirmIncomplete) body.confirm_incomplete = true;
+      api("PUT", base + "/decisions", body).then(function (r) {
         if (r.status !== 200) { note.className = "error"; note.textContent = errorOf(r); return; }
         if (r.body.submitted) lock(r.body); else { note.className = ""; note.textContent = T.saved; }
       });
@@ -333,7 +511,26 @@
     draft.addEventListener("click", function () { save(false); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      if (window.confirm(T.confirmSubmit)) save(true);
+      var left = undecided();
+      if (!left.length) {
+        if (window.confirm(T.confirmSubmit)) save(true);
+        return;
+      }
+      confirmBox.textContent = "";
+      confirmBox.appendChild(el("p", { class: "error", text: format(T.undecidedTitle, left.length) }));
+      confirmBox.appendChild(el("ul", {}, left.map(function (comp) { return el("li", { text: comp.label + " – " + comp.text }); })));
+      confirmBox.appendChild(el("p", { text: T.undecidedExplain }));
+      var yes = el("button", { type: "button", class: "danger", text: T.submitIncomplete });
+      yes.addEventListener("click", function () { save(true, true); });
+      var no = el("button", { type: "button", class: "secondary", text: T.backToForm });
+      no.addEventListener("click", function () {
+        confirmBox.hidden = true;
+        var first = form.querySelector('input[name="' + left[0].code + '"]');
+        if (first) first.focus();
+      });
+      confirmBox.appendChild(yes); confirmBox.appendChild(document.createTextNode(" ")); confirmBox.appendChild(no);
+      confirmBox.hidden = false;
+      yes.focus();
     });
     if (locked) lock(sheet);
     return form;
@@ -342,6 +539,7 @@
   // ---- admin -----------------------------------------------------------
 
   function adminPage(me) {
+    document.title = T["title.admin"];
     var select = document.getElementById("admin-session");
     var board = document.getElementById("admin-board");
     var current = "";
@@ -424,9 +622,15 @@
           } else {
             action.appendChild(el("span", { class: "muted", text: T.newUploadNeeded }));
           }
+          if (d.changed_after_grading && !d.retry && d.state !== "rejected") {
+            action.textContent = "";
+            action.appendChild(detailButton(d.candidate));
+          }
           tbody.appendChild(el("tr", {}, [
             el("td", { text: d.candidate }), el("td", { text: d.modality }),
-            el("td", {}, [stateBadge(d.state), d.stuck ? el("span", { class: "error", text: " " + T.stuck }) : null]),
+            el("td", {}, [stateBadge(d.state), d.pending ? el("span", { class: "muted", text: " " + T.pendingVersion }) : null,
+              d.stuck ? el("span", { class: "error", text: " " + T.stuck }) : null,
+              d.changed_after_grading ? el("p", { class: "error", text: T.changedAfterGrading }) : null]),
             el("td", { text: (d.error && d.error.message) || "" }), action]));
         });
         att.appendChild(el("div", { class: "table-wrap" }, [el("table", {}, [
@@ -488,7 +692,7 @@
       if (row.result && row.result.outcome === "validation_partielle") {
         outcome += " (" + row.result.blocs.filter(function (b) { return b.validated; }).map(function (b) { return b.bloc; }).join(", ") + ")";
       }
-      return el("tr", {}, [el("td", { text: c.id }), el("td", { text: fullName(c) }),
+      return el("tr", {}, [el("td", {}, [detailButton(c.id)]), el("td", { text: fullName(c) }),
         el("td", {}, [input, save, note]), decisions, el("td", { text: outcome }), attestationCell(row, cbase)]);
     }
     // attestationCell shows the candidate's attestation: its number, and
@@ -513,6 +717,131 @@
       td.appendChild(revoke);
       return td;
     }
+    // The per-candidate view: documents with their versions, decisions,
+    // result, attestation and history.
+    function detailButton(id) {
+      var b = el("button", { type: "button", class: "linkish", text: id, "aria-label": format(T.openDetail, id) });
+      b.addEventListener("click", function () { showDetail(id); });
+      return b;
+    }
+    var detail = document.getElementById("cand-detail");
+    document.getElementById("cand-detail-close").addEventListener("click", function () { detail.hidden = true; });
+    function table(heads, rows) {
+      return el("div", { class: "table-wrap" }, [el("table", {}, [
+        el("thead", {}, [el("tr", {}, heads.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+        el("tbody", {}, rows)])]);
+    }
+    function when(s) { return s ? new Date(s).toLocaleString("fr-FR") : ""; }
+    // who names the author of a version or an event: "candidate:042" is
+    // « candidat 042 ».
+    function who(actor) {
+      if (!actor) return "";
+      var i = actor.indexOf(":");
+      if (i < 0) return T["actor." + actor] || actor;
+      return (T["actor." + actor.slice(0, i)] || actor.slice(0, i)) + " " + actor.slice(i + 1);
+    }
+    function showDetail(id) {
+      var body = document.getElementById("cand-detail-body");
+      var cbase = sbase() + "/candidates/" + enc(id);
+      api("GET", cbase + "/overview").then(function (r) {
+        body.textContent = "";
+        detail.hidden = false;
+        if (r.status !== 200) { body.appendChild(el("p", { class: "error", text: errorOf(r) })); return; }
+        var v = r.body;
+        document.getElementById("cand-detail-title").textContent = format(T.detailTitle, fullName(v.candidate) + " (" + id + ")");
+        body.appendChild(el("p", { text: T.assessors + " : " + ((v.assessors || []).join(", ") || "—") }));
+        if (v.locked) body.appendChild(el("p", { class: "notice", text: v.locked }));
+
+        body.appendChild(el("h3", { text: T.documents }));
+        v.documents.forEach(function (d) {
+          var m = modality(d.modality);
+          body.appendChild(el("h4", { text: d.modality + " – " + m.title }));
+          if (!d.record) { body.appendChild(el("p", { class: "muted", text: T.notUploaded })); return; }
+          if (d.changed_after_grading) body.appendChild(el("p", { class: "error", text: T.changedAfterGrading }));
+          var dpath = cbase + "/documents/" + enc(d.modality);
+          body.appendChild(table([T.version, T.file, T.receivedAt, T.uploadedBy, T.state, T.action], d.versions.map(function (ver) {
+            var action = el("td", {}, [el("a", { href: dpath + "/file?version=" + enc(ver.sha256), target: "_blank", rel: "noopener",
+              text: T.open, "aria-label": T.open + " " + ver.file_name })]);
+            if (ver.restorable) {
+              var b = el("button", { type: "button", class: "secondary", text: T.restore, "aria-label": T.restore + " " + ver.file_name });
+              b.addEventListener("click", function () {
+                if (!window.confirm(T.confirmRestore)) return;
+                api("POST", dpath + "/versions/" + enc(ver.sha256) + "/restore").then(function (rr) {
+                  if (rr.status !== 202) { action.appendChild(el("p", { class: "error", text: errorOf(rr) })); return; }
+                  setTimeout(function () { showDetail(id); }, 800);
+                });
+              });
+              action.appendChild(document.createTextNode(" "));
+              action.appendChild(b);
+            }
+            return el("tr", {}, [el("td", { text: T["role." + ver.role] || ver.role }), el("td", { text: ver.file_name }),
+              el("td", { text: when(ver.received_at) }), el("td", { text: who(ver.uploaded_by) }),
+              el("td", {}, [ver.state ? stateBadge(ver.state) : el("span", { class: "muted", text: T.replaced }),
+                ver.error ? el("div", { class: "muted", text: ver.error.message }) : null]), action]);
+          })));
+        });
+
+        body.appendChild(el("h3", { text: T.decisions + " – " + (T["decisions." + v.decisions] || v.decisions) }));
+        var byComp = {};
+        (v.sheet.decisions || []).forEach(function (d) { (byComp[d.competence] = byComp[d.competence] || []).push(d); });
+        body.appendChild(table([T.competence, T.verdict, T.assessor, T.date, T.comment], REF.competences.map(function (comp) {
+          var ds = byComp[comp.code] || [];
+          if (!ds.length) return el("tr", {}, [el("td", { text: comp.label }), el("td", { class: "muted", text: T.undecided }), el("td"), el("td"), el("td")]);
+          return el("tr", {}, [el("td", { text: comp.label }),
+            el("td", { text: ds.map(function (d) { return d.verdict === "acquis" ? T.acquis : T.nonAcquis; }).join(" / ") }),
+            el("td", { text: ds.map(function (d) { return d.assessor; }).join(" / ") }),
+            el("td", { text: ds.map(function (d) { return when(d.date); }).join(" / ") }),
+            el("td", { text: ds.map(function (d) { return d.comment || ""; }).join(" / ") })]);
+        })));
+        if (v.sheet.submitted) {
+          var reopen = el("button", { type: "button", class: "secondary", text: T.reopenDecisions });
+          reopen.addEventListener("click", function () {
+            if (!window.confirm(T.confirmReopen)) return;
+            api("POST", cbase + "/decisions/reopen").then(function (rr) {
+              if (rr.status !== 200) { reopen.after(el("p", { class: "error", text: errorOf(rr) })); return; }
+              showDetail(id);
+              refreshCandidates();
+            });
+          });
+          body.appendChild(el("p", {}, [document.createTextNode(format(T.submittedBy, v.sheet.submitted_by) + " " + when(v.sheet.submitted_at) + " "), reopen]));
+        }
+        if (v.undecided && v.undecided.length) body.appendChild(el("p", { class: "muted", text: T.undecided + " : " + v.undecided.join(", ") }));
+
+        body.appendChild(el("h3", { text: T.result }));
+        var outcome = v.result ? (T["outcome." + v.result.outcome] || v.result.outcome) : (v.problem || T.noResult);
+        body.appendChild(el("p", { text: outcome }));
+        var a = v.current_attestation;
+        if (a) {
+          body.appendChild(el("p", { text: T.attestation + " : " + a.number + (a.kind ? " (" + (T["kind." + a.kind] || a.kind) + ")" : "") }));
+          if (a.revocation) body.appendChild(el("p", { class: "error", text: format(T.revokedOn, when(a.revocation.date)) + " " + (a.revocation.reason || "") }));
+        }
+
+        body.appendChild(el("h3", { text: T.history }));
+        var dl = el("p", {}, [
+          el("button", { type: "button", class: "secondary", "data-history": "history.csv", text: T.historyCSV }),
+          document.createTextNode(" "),
+          el("button", { type: "button", class: "secondary", "data-history": "history?download=1", text: T.historyJSON })]);
+        Array.prototype.forEach.call(dl.querySelectorAll("button"), function (b) {
+          b.addEventListener("click", function () {
+            var what = b.getAttribute("data-history");
+            fetch(cbase + "/" + what, { credentials: "same-origin" }).then(function (rr) {
+              if (!rr.ok) return;
+              return rr.blob().then(function (blob) { save(blob, "historique-" + current + "-" + id + (what === "history.csv" ? ".csv" : ".json")); });
+            });
+          });
+        });
+        body.appendChild(dl);
+        body.appendChild(table([T.date, T.who, T.what, T.detail], (v.history || []).slice().reverse().map(function (e) {
+          var what = T["action." + e.action] || e.action;
+          var bits = [e.modality, e.file_name, e.competence, e.verdict ? (e.verdict === "acquis" ? T.acquis : T.nonAcquis) : "",
+            e.state ? (T["state." + e.state] || e.state) : "", e.attestation].filter(function (x) { return x; });
+          return el("tr", {}, [el("td", { text: when(e.at) }), el("td", { text: who(e.actor) }),
+            el("td", { text: what + (bits.length ? " : " + bits.join(", ") : "") }), el("td", { text: e.detail || "" })]);
+        })));
+        detail.focus();
+      });
+    }
+
     var imp = document.getElementById("admin-import");
     imp.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -567,7 +896,7 @@
     // Login links.
     function csvCell(v) { v = String(v == null ? "" : v); return /[";\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
     function save(blob, name) {
-      var a = el("a", { href: URL.createObjectURL(blob), download: name });
+      var a = el("a", { href: URL.createObjectURL(blob), download: name, hidden: "", text: name });
       document.body.appendChild(a);
       a.click();
       setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
@@ -674,7 +1003,8 @@
 
   var pages = { candidate: candidatePage, assessor: assessorPage, admin: adminPage };
   api("GET", "/api/v1/me").then(function (r) {
-    if (r.status === 401) { say(T.notLoggedIn, true); return; }
+    // An expired link says whom to ask; no link at all, how to sign in.
+    if (r.status === 401) { say(/expir/.test(errorOf(r)) ? errorOf(r) : T.notLoggedIn, true); return; }
     if (r.status !== 200) { say(errorOf(r), true); return; }
     var me = r.body, page = pages[me.role];
     if (!page) { say(T.roleUnknown, true); return; }
