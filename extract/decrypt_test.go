@@ -76,7 +76,7 @@ func aes256Document(userPW, ownerPW string) []byte {
 // tries it. A stream of an initialisation vector alone is empty, not an
 // error. A document whose passwords are both real stays encrypted.
 func TestDecryptEmptyPassword(t *testing.T) {
-	pages, err := pdfPages(aes256Document("secret", ""), DefaultMaxPages)
+	pages, err := pdfPages(aes256Document("secret", ""), Limits{}.withDefaults())
 	if err != nil {
 		t.Fatalf("empty owner password: %v", err)
 	}
@@ -84,7 +84,7 @@ func TestDecryptEmptyPassword(t *testing.T) {
 		t.Errorf("empty owner password: pages %+v", pages)
 	}
 
-	pages, err = pdfPages(aes256Document("", "owner"), DefaultMaxPages)
+	pages, err = pdfPages(aes256Document("", "owner"), Limits{}.withDefaults())
 	if err != nil {
 		t.Fatalf("empty user password: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestDecryptEmptyPassword(t *testing.T) {
 		t.Errorf("empty user password: pages %+v", pages)
 	}
 
-	if _, err := pdfPages(aes256Document("secret", "owner"), DefaultMaxPages); dossier.ErrorCode(err) != dossier.EEncrypted {
+	if _, err := pdfPages(aes256Document("secret", "owner"), Limits{}.withDefaults()); dossier.ErrorCode(err) != dossier.EEncrypted {
 		t.Errorf("real passwords: error %v, want code %s", err, dossier.EEncrypted)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	childEnv          = "DOSSIER_EXTRACT_CHILD"
 	childMaxPagesEnv  = "DOSSIER_EXTRACT_MAX_PAGES"
 	childMaxMemoryEnv = "DOSSIER_EXTRACT_MAX_MEMORY"
+	childMaxTextEnv   = "DOSSIER_EXTRACT_MAX_TEXT"
 	childSizeEnv      = "DOSSIER_EXTRACT_SIZE" // the document's size in bytes
 	childMagic        = "dossier-extract-v1\n"
 	// maxChildOutput bounds what the parent reads back: the text of 300
@@ -56,6 +57,7 @@ func readPDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits) ([]doss
 		childEnv+"=pdf",
 		childMaxPagesEnv+"="+strconv.Itoa(lim.MaxPages),
 		childMaxMemoryEnv+"="+strconv.FormatInt(lim.MaxMemory, 10),
+		childMaxTextEnv+"="+strconv.FormatInt(lim.MaxText, 10),
 		childSizeEnv+"="+strconv.FormatInt(size, 10),
 	)
 	cmd.Stdin = bytes.NewReader(data)
@@ -142,6 +144,7 @@ func runChild(in io.Reader, out io.Writer) int {
 	if maxMemory <= 0 {
 		maxMemory = DefaultMaxMemory
 	}
+	maxText, _ := strconv.ParseInt(os.Getenv(childMaxTextEnv), 10, 64)
 	limitChild(maxMemory)
 
 	size, _ := strconv.ParseInt(os.Getenv(childSizeEnv), 10, 64)
@@ -150,7 +153,7 @@ func runChild(in io.Reader, out io.Writer) int {
 	if err != nil {
 		res = childResult{Code: dossier.ECorrupt, Cause: err.Error()}
 	} else {
-		pages, err := pdfPages(data, maxPages)
+		pages, err := pdfPages(data, Limits{MaxPages: maxPages, MaxText: maxText}.withDefaults())
 		res.Pages = pages
 		if err != nil {
 			res = childResult{Code: dossier.ErrorCode(err), Cause: err.Error()}

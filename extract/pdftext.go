@@ -17,7 +17,7 @@ import (
 // the parent bounds, but it never lets a panic escape. When ledongthuc
 // cannot read the document, or reads no text and fails on pages, the
 // repair stage rewrites it and ledongthuc reads that (see repair.go).
-func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
+func pdfPages(data []byte, lim Limits) (pages []dossier.Page, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			pages, err = nil, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
@@ -31,12 +31,12 @@ func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
 	case shortRC4Key(data):
 		err = errEncrypted() // for the repair stage (see shortRC4Key)
 	default:
-		pages, suspect, err = readPages(data, maxPages)
+		pages, suspect, err = readPages(data, lim)
 	}
 	if !worthRepair(pages, suspect, err) {
 		return pages, err
 	}
-	return repairPages(data, maxPages, pages, err)
+	return repairPages(data, lim, pages, err)
 }
 
 // openBudget bounds pdf.NewReader, which only reads the cross-reference
@@ -77,7 +77,7 @@ func openPDF(data []byte) (*pdf.Reader, error) {
 // readPages reads the text of each page with ledongthuc and the layout
 // walker. A reading is suspect when pages failed or when they declare
 // fonts: a document that should have text.
-func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, err error) {
+func readPages(data []byte, lim Limits) (pages []dossier.Page, suspect bool, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			pages, suspect, err = nil, false, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
@@ -90,7 +90,7 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 		}
 		return nil, false, errCorrupt(fmt.Errorf("pdf: open: %w", err))
 	}
-	leaves, err := pageTree(r, maxPages)
+	leaves, err := pageTree(r, lim.MaxPages)
 	if err != nil {
 		return nil, false, err
 	}
@@ -100,6 +100,7 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 	fonts := make(fontCache)
 	failed := 0
 	var firstErr error
+	var size int64
 	for i, leaf := range leaves {
 		text, err := pageText(leaf, fonts)
 		if err != nil {
@@ -108,7 +109,11 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 				firstErr = fmt.Errorf("page %d: %w", i+1, err)
 			}
 		}
-		pages = append(pages, dossier.Page{Number: i + 1, Text: ligatures.Replace(text)})
+		text = ligatures.Replace(text)
+		if size += int64(len(text)); size > lim.MaxText {
+			return nil, false, errTooLarge(textOver(lim.MaxText))
+		}
+		pages = append(pages, dossier.Page{Number: i + 1, Text: text})
 	}
 	if failed == len(leaves) {
 		return nil, true, errCorrupt(fmt.Errorf("pdf: every page failed: %w", firstErr))

@@ -25,6 +25,9 @@ func readPlain(r io.ReaderAt, size int64, lim Limits) ([]dossier.Page, error) {
 		s = decodeWindows1252(b)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if int64(len(s)) > lim.MaxText {
+		return nil, errTooLarge(textOver(lim.MaxText))
+	}
 	var pages []dossier.Page
 	for i, t := range strings.Split(s, "\f") {
 		if i >= lim.MaxPages {

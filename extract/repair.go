@@ -226,13 +226,13 @@ func worthRepair(pages []dossier.Page, suspect bool, err error) bool {
 // reading (pages, err) unless a repaired one gives more text, except that
 // a document needing a password is encrypted, one over the page limit too
 // large, and one that pdfcpu decrypts is no longer encrypted.
-func repairPages(data []byte, maxPages int, pages []dossier.Page, err error) ([]dossier.Page, error) {
-	return repairPagesOnce(data, maxPages, pages, err, true)
+func repairPages(data []byte, lim Limits, pages []dossier.Page, err error) ([]dossier.Page, error) {
+	return repairPagesOnce(data, lim, pages, err, true)
 }
 
 // repairPagesOnce is repairPages; decrypt tells whether extract may still
 // decrypt the document itself (decrypt.go) where pdfcpu cannot: once.
-func repairPagesOnce(data []byte, maxPages int, pages []dossier.Page, err error, decrypt bool) ([]dossier.Page, error) {
+func repairPagesOnce(data []byte, lim Limits, pages []dossier.Page, err error, decrypt bool) ([]dossier.Page, error) {
 	best, bestErr := pages, err
 	better := func(again []dossier.Page, aerr error) bool {
 		if aerr == nil && textSize(again) > textSize(best) {
@@ -250,11 +250,11 @@ func repairPagesOnce(data []byte, maxPages int, pages []dossier.Page, err error,
 		plain, derr := decryptPDF(data)
 		switch {
 		case derr == nil:
-			again, suspect, aerr := readPages(plain, maxPages)
+			again, suspect, aerr := readPages(plain, lim)
 			if !worthRepair(again, suspect, aerr) {
 				return again, aerr
 			}
-			return repairPagesOnce(plain, maxPages, again, aerr, false)
+			return repairPagesOnce(plain, lim, again, aerr, false)
 		case errors.Is(rerr, errNeedsPassword), errors.Is(derr, errNeedsPassword):
 			return nil, errEncrypted()
 		}
@@ -263,7 +263,7 @@ func repairPagesOnce(data []byte, maxPages int, pages []dossier.Page, err error,
 		return nil, errEncrypted()
 	}
 	if rerr == nil {
-		again, _, aerr := readPages(fixed, maxPages)
+		again, _, aerr := readPages(fixed, lim)
 		if better(again, aerr) {
 			return best, bestErr
 		}
@@ -280,11 +280,11 @@ func repairPagesOnce(data []byte, maxPages int, pages []dossier.Page, err error,
 	if !ok {
 		return best, bestErr
 	}
-	if again, _, aerr := readPages(rebuilt, maxPages); better(again, aerr) {
+	if again, _, aerr := readPages(rebuilt, lim); better(again, aerr) {
 		return best, bestErr
 	}
 	if fixed, rerr := repairPDF(rebuilt); rerr == nil {
-		again, _, aerr := readPages(fixed, maxPages)
+		again, _, aerr := readPages(fixed, lim)
 		better(again, aerr)
 	}
 	return best, bestErr
