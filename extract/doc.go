@@ -9,10 +9,18 @@
 // corrupt, too_large, timeout, empty) and whose message tells the candidate
 // what to do. This package never panics on a document and never hangs.
 //
-// PDF parsing can loop forever or exhaust memory inside the library, which
-// no recover() or context can stop, so it runs in a child process: the same
-// binary, re-executed. A program that extracts PDFs must call RunChild at
-// the top of main (and of TestMain in tests).
+// Parsing can loop forever or exhaust memory inside a library, which no
+// recover() or context can stop, so every document, whatever its format,
+// is read in a child process (child.go): the same binary, re-executed,
+// with the limits and nothing else of its parent's environment, an
+// address space bounded by a checked setrlimit, GOMAXPROCS 2, killed at
+// the time limit and with its parent. A program that reads documents must
+// call RunChild at the top of main (and of TestMain in tests).
+//
+// The text read is capped (Limits.MaxText, a 300-page document's worth),
+// and so is the nesting of XML elements in DOCX and ODT parts: beyond,
+// the document is too_large. CheckText applies the same cap to a text
+// read elsewhere, before it is checked.
 //
 // When ledongthuc/pdf cannot open a file (a damaged cross-reference table,
 // AES-256 or crypt-filter encryption with an empty user password, streams

@@ -118,26 +118,15 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 
-	head := make([]byte, 2048)
-	n, err := r.ReadAt(head, 0)
-	if n == 0 && err != nil {
+	data := make([]byte, size)
+	if n, err := r.ReadAt(data, 0); n < len(data) && err != nil {
 		return nil, fmt.Errorf("read document: %w", err)
 	}
-	format, err := Sniff(head[:n])
+	format, err := Sniff(data[:min(len(data), 2048)])
 	if err != nil {
 		return nil, err
 	}
-	var pages []dossier.Page
-	switch format {
-	case dossier.FormatPDF:
-		pages, err = readPDF(ctx, r, size, lim)
-	case dossier.FormatDOCX:
-		pages, err = readDOCX(ctx, r, size, lim)
-	case dossier.FormatODT:
-		pages, err = readODT(ctx, r, size, lim)
-	case dossier.FormatText:
-		pages, err = readPlain(r, size, lim)
-	}
+	pages, strategy, err := readInChild(ctx, format, data, lim)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, errTimeout(lim.Timeout)
@@ -147,7 +136,7 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 	if err := checkText(format, pages); err != nil {
 		return nil, err
 	}
-	t := &dossier.Text{Format: format, Pages: pages}
+	t := &dossier.Text{Format: format, Pages: pages, Strategy: strategy}
 	if err := CheckText(t, lim); err != nil {
 		return nil, err
 	}
