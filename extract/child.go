@@ -242,7 +242,7 @@ func readDocument(ctx context.Context, format dossier.Format, data []byte, lim L
 	strategy := string(format)
 	switch format {
 	case dossier.FormatPDF:
-		pages, err = pdfPages(data, lim)
+		pages, strategy, err = pdfPages(ctx, data, lim)
 	case dossier.FormatDOCX:
 		pages, err = readDOCX(ctx, bytes.NewReader(data), int64(len(data)), lim)
 	case dossier.FormatODT:
@@ -254,6 +254,9 @@ func readDocument(ctx context.Context, format dossier.Format, data []byte, lim L
 	}
 	if err == nil && textBytes(pages) > lim.MaxText {
 		err = errTooLarge(textOver(lim.MaxText))
+	}
+	if q := qualityOf(pages); err == nil && !q.readable() {
+		err = q.errGarbage()
 	}
 	if err == nil {
 		return childResult{Pages: pages, Strategy: strategy}

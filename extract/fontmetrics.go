@@ -35,6 +35,7 @@ type fontMetrics struct {
 	cids      *cidText
 	cidsRead  bool
 	legacy    func(raw string) string
+	symbol    bool // the Symbol font: its private-use characters are read as Symbol's (symbolPUA)
 }
 
 // cidRange gives codes lo..hi the widths ws[code-lo], or w when ws is nil.

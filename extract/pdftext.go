@@ -12,33 +12,6 @@ import (
 	"github.com/ledongthuc/pdf"
 )
 
-// pdfPages reads the text of a PDF, page by page. It runs inside the child
-// process: it may still loop or exhaust memory inside the library, which
-// the parent bounds, but it never lets a panic escape. When ledongthuc
-// cannot read the document, or reads no text and fails on pages, the
-// repair stage rewrites it and ledongthuc reads that (see repair.go).
-func pdfPages(data []byte, lim Limits) (pages []dossier.Page, err error) {
-	defer func() {
-		if x := recover(); x != nil {
-			pages, err = nil, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
-		}
-	}()
-	data = fixHeader(data)
-	var suspect bool
-	switch {
-	case xrefCycle(data):
-		err = errCorrupt(errors.New("pdf: cross-reference sections form a cycle"))
-	case shortRC4Key(data):
-		err = errEncrypted() // for the repair stage (see shortRC4Key)
-	default:
-		pages, suspect, err = readPages(data, lim)
-	}
-	if !worthRepair(pages, suspect, err) {
-		return pages, err
-	}
-	return repairPages(data, lim, pages, err)
-}
-
 // openBudget bounds pdf.NewReader, which only reads the cross-reference
 // table: it takes milliseconds, except on /Prev cycles, where it never
 // returns. The repair stage gets the rest of the time.
@@ -136,7 +109,20 @@ var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ"
 func fixHeader(data []byte) []byte {
 	i := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
 	if i < 0 {
-		return data
+		// A damaged header line becomes "%PDF-1.x" and a comment of the
+		// same length.
+		n := damagedPDFHeader(data)
+		if n < 0 {
+			return data
+		}
+		line := data[:n]
+		v := line[bytes.Index(line, []byte("PDF-1."))+6]
+		fixed := bytes.Clone(data)
+		copy(fixed, "%PDF-1."+string(v)+"\n%")
+		for k := 10; k < n; k++ {
+			fixed[k] = ' '
+		}
+		return fixHeader(fixed)
 	}
 	data = data[i:]
 	if len(data) < 9 {

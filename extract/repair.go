@@ -9,13 +9,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/dossier-cert/dossier"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 )
 
 // The repair stage. ledongthuc/pdf stays the text engine, but it cannot
@@ -66,31 +64,20 @@ var disablePDFCPUConfig sync.Once
 // repairPDF reads data with pdfcpu and returns the same document written
 // back as a plain PDF that ledongthuc can read. It returns errNeedsPassword
 // when the document is encrypted with a user password that is not empty.
-func repairPDF(data []byte) (out []byte, err error) {
+func repairPDF(ctx context.Context, data []byte) (out []byte, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			out, err = nil, fmt.Errorf("repair: panic: %v", x)
 		}
 	}()
-	// pdfcpu would otherwise create and read a configuration directory in
-	// the user's home.
-	disablePDFCPUConfig.Do(func() { model.ConfigPath = "disable" })
-	conf := model.NewDefaultConfiguration()
-	conf.Cmd = model.OPTIMIZE // the one command that may drop encryption
+	conf := pdfcpuConfig(model.OPTIMIZE) // the one command but DECRYPT that may drop encryption
 	conf.RemoveEncryption = true
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.UserPW, conf.OwnerPW = "", ""
-	conf.WriteObjectStream = false
-	conf.WriteXRefStream = false
 	conf.Optimize = false
 	conf.OptimizeBeforeWriting = false
-	conf.Offline = true
-	conf.Limits.MaxDecodeBytes = maxRepairDecode
-	conf.Limits.MaxStreamBytes = maxRepairDecode
 
-	c, cancel := context.WithTimeout(context.Background(), repairTimeout)
+	c, cancel := context.WithTimeout(ctx, repairTimeout)
 	defer cancel()
-	ctx, err := pdfcpu.ReadWithContext(c, bytes.NewReader(data), conf)
+	pc, err := pdfcpu.ReadWithContext(c, bytes.NewReader(data), conf)
 	if err != nil {
 		switch {
 		case errors.Is(err, pdfcpu.ErrWrongPassword):
@@ -100,10 +87,10 @@ func repairPDF(data []byte) (out []byte, err error) {
 		}
 		return nil, fmt.Errorf("repair: read: %w", err)
 	}
-	if ctx.XRefTable.Root == nil {
+	if pc.XRefTable.Root == nil {
 		return nil, errors.New("repair: no catalog")
 	}
-	xt := ctx.XRefTable
+	xt := pc.XRefTable
 	// A stray object 0 stops the writer; it is the head of the free list.
 	if e := xt.Table[0]; e != nil && !e.Free {
 		var zero int64
@@ -122,23 +109,86 @@ func repairPDF(data []byte) (out []byte, err error) {
 	}
 	size := top + 1
 	xt.Size = &size
-	cleanContents(ctx)
-	plainStrings(c, ctx)
-	if err := plainStreams(ctx); err != nil {
+	cleanContents(pc)
+	plainStrings(c, pc)
+	if err := plainStreams(pc); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	ctx.Write = model.NewWriteContext(conf.Eol)
-	ctx.Write.Writer = bufio.NewWriter(&buf)
-	if err := pdfcpu.WriteContext(ctx); err != nil {
-		return nil, fmt.Errorf("repair: write: %w", err)
+	out, err = writePDF(pc, conf)
+	if err != nil {
+		return nil, fmt.Errorf("repair: %w", err)
 	}
-	if err := ctx.Write.Flush(); err != nil {
-		return nil, fmt.Errorf("repair: write: %w", err)
+	return out, nil
+}
+
+// pdfcpuConfig is the configuration of every use of pdfcpu here: command
+// cmd, the empty password, relaxed validation, offline, decoding bounded,
+// and written back in the plainest form ledongthuc reads (a classic
+// cross-reference table, no object streams).
+func pdfcpuConfig(cmd model.CommandMode) *model.Configuration {
+	// pdfcpu would otherwise create and read a configuration directory in
+	// the user's home.
+	disablePDFCPUConfig.Do(func() { model.ConfigPath = "disable" })
+	conf := model.NewDefaultConfiguration()
+	conf.Cmd = cmd
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.UserPW, conf.OwnerPW = "", ""
+	conf.WriteObjectStream = false
+	conf.WriteXRefStream = false
+	conf.Offline = true
+	conf.Limits.MaxDecodeBytes = maxRepairDecode
+	conf.Limits.MaxStreamBytes = maxRepairDecode
+	return conf
+}
+
+// writePDF writes the document pc holds.
+func writePDF(pc *model.Context, conf *model.Configuration) ([]byte, error) {
+	var buf bytes.Buffer
+	pc.Write = model.NewWriteContext(conf.Eol)
+	pc.Write.Writer = bufio.NewWriter(&buf)
+	if err := pdfcpu.WriteContext(pc); err != nil {
+		return nil, fmt.Errorf("write: %w", err)
+	}
+	if err := pc.Write.Flush(); err != nil {
+		return nil, fmt.Errorf("write: %w", err)
 	}
 	// pdfcpu writes %PDF-2.0 for a PDF 2.0 document, which ledongthuc
 	// refuses.
 	return fixHeader(buf.Bytes()), nil
+}
+
+// decryptWithPDFCPU decrypts data with the empty password (as its user or
+// as its owner) through pdfcpu's public API, the steps of its api.Decrypt:
+// read with the DECRYPT command, validate, write back without encryption.
+// (The api package itself is not imported: through go-runewidth it costs
+// every process, every reader child included, 40 ms at start-up.) It
+// returns errNeedsPassword when the document needs a real password.
+func decryptWithPDFCPU(ctx context.Context, data []byte) (out []byte, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			out, err = nil, fmt.Errorf("decrypt: panic: %v", x)
+		}
+	}()
+	conf := pdfcpuConfig(model.DECRYPT)
+	c, cancel := context.WithTimeout(ctx, repairTimeout)
+	defer cancel()
+	pc, err := pdfcpu.ReadWithContext(c, bytes.NewReader(data), conf)
+	switch {
+	case errors.Is(err, pdfcpu.ErrWrongPassword):
+		return nil, errNeedsPassword
+	case err != nil && c.Err() != nil:
+		return nil, errRepairTooLong
+	case err != nil:
+		return nil, fmt.Errorf("decrypt: read: %w", err)
+	}
+	if err := validate.XRefTable(pc); err != nil {
+		return nil, fmt.Errorf("decrypt: validate: %w", err)
+	}
+	out, err = writePDF(pc, conf)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return out, nil
 }
 
 // plainStreams decodes the streams ledongthuc could not and leaves them
@@ -205,108 +255,6 @@ func ledongthucReads(pipeline []types.PDFFilter) bool {
 		}
 	}
 	return true
-}
-
-// worthRepair tells whether ledongthuc's reading of a document calls for
-// the repair stage: it could not open it (damage, encryption it does not
-// support), found no page, or found no text in a suspect reading (pages
-// failed, or declare fonts). A scan (pages without fonts nor text, read
-// without error) and a document over the page limit are not repaired.
-func worthRepair(pages []dossier.Page, suspect bool, err error) bool {
-	if err != nil {
-		return dossier.ErrorCode(err) != dossier.ETooLarge
-	}
-	return suspect && textSize(pages) == 0
-}
-
-// repairPages runs the repair stage and reads the repaired document:
-// first pdfcpu's rewriting; if pdfcpu or ledongthuc cannot read that, the
-// cross-reference table rebuilt from the objects found in the file, read
-// by ledongthuc and then rewritten by pdfcpu. It keeps ledongthuc's first
-// reading (pages, err) unless a repaired one gives more text, except that
-// a document needing a password is encrypted, one over the page limit too
-// large, and one that pdfcpu decrypts is no longer encrypted.
-func repairPages(data []byte, lim Limits, pages []dossier.Page, err error) ([]dossier.Page, error) {
-	return repairPagesOnce(data, lim, pages, err, true)
-}
-
-// repairPagesOnce is repairPages; decrypt tells whether extract may still
-// decrypt the document itself (decrypt.go) where pdfcpu cannot: once.
-func repairPagesOnce(data []byte, lim Limits, pages []dossier.Page, err error, decrypt bool) ([]dossier.Page, error) {
-	best, bestErr := pages, err
-	better := func(again []dossier.Page, aerr error) bool {
-		if aerr == nil && textSize(again) > textSize(best) {
-			best, bestErr = again, nil
-			return true
-		}
-		if dossier.ErrorCode(aerr) == dossier.ETooLarge {
-			best, bestErr = nil, aerr
-			return true
-		}
-		return false
-	}
-	fixed, rerr := repairPDF(data)
-	if decrypt && rerr != nil && (errors.Is(rerr, errNeedsPassword) || dossier.ErrorCode(err) == dossier.EEncrypted) {
-		plain, derr := decryptPDF(data)
-		switch {
-		case derr == nil:
-			again, suspect, aerr := readPages(plain, lim)
-			if !worthRepair(again, suspect, aerr) {
-				return again, aerr
-			}
-			return repairPagesOnce(plain, lim, again, aerr, false)
-		case errors.Is(rerr, errNeedsPassword), errors.Is(derr, errNeedsPassword):
-			return nil, errEncrypted()
-		}
-	}
-	if errors.Is(rerr, errNeedsPassword) {
-		return nil, errEncrypted()
-	}
-	if rerr == nil {
-		again, _, aerr := readPages(fixed, lim)
-		if better(again, aerr) {
-			return best, bestErr
-		}
-		if aerr == nil {
-			// Decrypted, or repaired, and read: without text, but that is
-			// no longer for want of a password.
-			if dossier.ErrorCode(err) == dossier.EEncrypted {
-				return again, nil
-			}
-			return best, bestErr
-		}
-	}
-	rebuilt, ok := rebuildXref(data)
-	if !ok {
-		return best, bestErr
-	}
-	if again, _, aerr := readPages(rebuilt, lim); better(again, aerr) {
-		return best, bestErr
-	}
-	if fixed, rerr := repairPDF(rebuilt); rerr == nil {
-		again, _, aerr := readPages(fixed, lim)
-		better(again, aerr)
-	}
-	return best, bestErr
-}
-
-// textSize is the number of bytes of text in pages, blanks excluded.
-func textSize(pages []dossier.Page) int {
-	n := 0
-	for _, p := range pages {
-		n += len(p.Text) - countBlanks(p.Text)
-	}
-	return n
-}
-
-func countBlanks(s string) int {
-	n := 0
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			n += utf8.RuneLen(r)
-		}
-	}
-	return n
 }
 
 // maxContentObjects bounds the objects cleanContents looks at.
@@ -423,17 +371,18 @@ func setPlain(sd *types.StreamDict) {
 
 // plainStrings rewrites the literal strings ledongthuc's lexer rejects (an
 // escape it does not know, such as "\ ", or an octal escape over 255) as
-// hex strings of the same bytes.
+// hex strings of the same bytes. It decodes every object of the object
+// streams on the way: pdfcpu writes an object it has not decoded as its
+// text, without the objects that text refers to, which a document read
+// without validation (fonts in object streams) would lose.
 func plainStrings(c context.Context, ctx *model.Context) {
 	for _, e := range ctx.XRefTable.Table {
 		if e == nil || e.Free || e.Object == nil {
 			continue
 		}
 		if l, ok := e.Object.(types.LazyObjectStreamObject); ok {
-			data, err := l.GetData()
-			if err != nil || !bytes.Contains(data, []byte(`\`)) {
-				continue
-			}
+			// Decoded, so that the writer, which writes a lazy object as
+			// its text, also writes the objects it refers to.
 			o, err := l.DecodedObject(c)
 			if err != nil {
 				continue

@@ -195,7 +195,7 @@ func rebuildXref(data []byte) (out []byte, ok bool) {
 	for _, o := range objs {
 		b := body(o.offset)
 		head, _, found := bytes.Cut(b, []byte("stream"))
-		if !found || !reObjStm.Match(head) {
+		if !found || !isObjectStream(head) {
 			continue
 		}
 		for num, text := range objectStream(b) {
@@ -285,6 +285,12 @@ func rebuildXref(data []byte) (out []byte, ok bool) {
 	}
 	fmt.Fprintf(&b, " >>\nstartxref\n%d\n%%%%EOF\n", xref)
 	return b.Bytes(), true
+}
+
+// isObjectStream tells whether the dictionary of a stream is an object
+// stream's: /Type /ObjStm, or, its type damaged, /N and /First.
+func isObjectStream(head []byte) bool {
+	return reObjStm.Match(head) || (reN.Match(head) && reFirst.Match(head))
 }
 
 // objectStream returns the objects of the object stream whose text,
