@@ -126,6 +126,10 @@ func TestTasksAndErrors(t *testing.T) {
 	m.ObserveTask("document:process", "extract", "retry", 30*time.Second)
 	m.TaskFailure("document:process", "encrypted")
 	m.TaskFailure("document:process", "")
+	m.Extracted("pdf", "decrypt")
+	m.Extracted("pdf", "decrypt")
+	m.Extracted("docx", "docx")
+	m.Extracted("pdf", "")
 	m.StorageError("put")
 	m.StorageError("put")
 	m.RedisError("enqueue")
@@ -139,6 +143,9 @@ func TestTasksAndErrors(t *testing.T) {
 		`dossier_task_duration_seconds_bucket{stage="ready",type="document:process",le="2.5"} 1`,
 		`dossier_task_failures_total{code="encrypted",type="document:process"} 1`,
 		`dossier_task_failures_total{code="unknown",type="document:process"} 1`,
+		`dossier_extractions_total{format="pdf",strategy="decrypt"} 2`,
+		`dossier_extractions_total{format="docx",strategy="docx"} 1`,
+		`dossier_extractions_total{format="pdf",strategy="unknown"} 1`,
 		`dossier_storage_errors_total{op="put"} 2`,
 		`dossier_redis_errors_total{op="enqueue"} 1`,
 	)
@@ -182,6 +189,7 @@ func TestNil(t *testing.T) {
 	var m *metrics.Metrics
 	m.ObserveTask("t", "s", "o", time.Second)
 	m.TaskFailure("t", "c")
+	m.Extracted("pdf", "ledongthuc")
 	m.StorageError("get")
 	m.RedisError("ping")
 	h := http.NotFoundHandler()

@@ -39,7 +39,9 @@ type Processor struct {
 
 	observe func(taskType, stage, outcome string, d time.Duration)
 	failure func(taskType, code string)
-	now     func() time.Time
+	// extracted is told of each document read (Config.Extracted).
+	extracted func(format, strategy string)
+	now       func() time.Time
 	// hook, when set (tests), is called when a document task starts
 	// ("start") and before each stage does its work ("extract", "check",
 	// "render", "issue"); an error fails the stage.
@@ -56,7 +58,7 @@ func NewProcessor(cfg Config) (*Processor, error) {
 		blobs: cfg.Blobs, records: cfg.Records, ref: cfg.Referentiel, limits: cfg.Limits,
 		certifier: cfg.Certifier, verifyBase: cfg.VerifyBase, key: cfg.SigningKey, prefix: cfg.NumberPrefix,
 		log: cfg.Logger, now: time.Now,
-		observe: cfg.ObserveTask, failure: cfg.TaskFailure,
+		observe: cfg.ObserveTask, failure: cfg.TaskFailure, extracted: cfg.Extracted,
 	}
 	if p.ref == nil {
 		ref, err := grading.Default()

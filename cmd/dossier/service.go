@@ -231,7 +231,7 @@ func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOp
 		Redis: redis, Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Referentiel: ref, Limits: cfg.Limits,
 		Concurrency: cfg.Concurrency, ShutdownTimeout: cfg.ShutdownTimeout,
 		Certifier: cfg.Certifier, VerifyBase: cfg.VerifyBase, SigningKey: key, NumberPrefix: cfg.AttestPrefix,
-		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure,
+		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure, Extracted: m.Extracted,
 	})
 }
 
