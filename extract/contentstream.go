@@ -33,11 +33,7 @@ func cleanContent(src []byte) (out []byte, changed bool) {
 			b.Truncate(ints[0])
 			tok, kind, changed = []byte("null"), tokKeyword, true
 		}
-		if kind == tokNumber && bytes.IndexByte(tok, '.') < 0 {
-			ints = [2]int{ints[1], b.Len()}
-		} else {
-			ints = [2]int{-1, -1}
-		}
+		start := b.Len()
 		switch kind {
 		case tokEOF:
 			for i := len(open) - 1; i >= 0; i-- {
@@ -63,7 +59,7 @@ func cleanContent(src []byte) (out []byte, changed bool) {
 			}
 			if len(open) == 0 || open[len(open)-1] != want {
 				changed = true // stray: dropped
-				continue
+				break
 			}
 			open = open[:len(open)-1]
 			b.Write(tok)
@@ -84,6 +80,15 @@ func cleanContent(src []byte) (out []byte, changed bool) {
 				b.Write(tok)
 				b.WriteByte('\n')
 			}
+		}
+		// A token dropped leaves ints as they were: the tokens around it
+		// meet in the output.
+		switch {
+		case b.Len() == start:
+		case kind == tokNumber && bytes.IndexByte(tok, '.') < 0:
+			ints = [2]int{ints[1], start}
+		default:
+			ints = [2]int{-1, -1}
 		}
 	}
 }
