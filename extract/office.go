@@ -322,9 +322,6 @@ func (l *layout) checkSize() {
 	}
 }
 
-// inParagraph reports whether text written now belongs to a paragraph.
-func (l *layout) inParagraph() bool { return l.top().depth > 0 }
-
 func (l *layout) startParagraph() {
 	s := l.top()
 	s.depth++

@@ -89,8 +89,9 @@ func TestWrapRoutes(t *testing.T) {
 	m := metrics.New(metrics.Config{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	type key struct{}
 	copying := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, 1)))
 	})
 	route := func(r *http.Request) string { _, p := mux.Handler(r); return p }
 
