@@ -57,6 +57,8 @@ fuzz: ## run each fuzz target for 30 s
 	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 30s -fuzzminimizetime 200x ./grading/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadDOCX$$' -fuzztime 30s -fuzzminimizetime 200x ./extract/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadODT$$' -fuzztime 30s -fuzzminimizetime 200x ./extract/
+	for f in FuzzParseObject FuzzCleanContent FuzzParseToUnicode FuzzTrueTypeCmap FuzzRebuildXref; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s -fuzzminimizetime 200x ./extract/ || exit 1; done
 
 clean: ## remove built files
 	rm -rf bin out data

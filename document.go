@@ -25,4 +25,9 @@ type Page struct {
 type Text struct {
 	Format Format `json:"format"`
 	Pages  []Page `json:"pages"`
+	// Strategy is how extract read the text: for a PDF, the strategy of
+	// its ordered list that won ("ledongthuc", "repair", "decrypt"…); for
+	// other formats, the format. Empty in texts stored before it was
+	// recorded.
+	Strategy string `json:"strategy,omitempty"`
 }

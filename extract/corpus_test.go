@@ -58,15 +58,19 @@ func corpusDir(t *testing.T) string {
 // charBag counts the characters of a text that are neither blank nor
 // control characters, as the corpus baseline does, nor bidirectional
 // controls: pdftotext wraps right-to-left runs in embeddings (U+202B …
-// U+202C), which are not the document's text.
+// U+202C), which are not the document's text. Typographic ligatures count
+// as the letters they join, which is how extract reads them (pdftotext
+// 22.12 keeps ﬁ as one character).
 type charBag struct {
 	counts map[rune]int
 	total  int
 }
 
+var ligatureLetters = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st")
+
 func bagOf(s string) charBag {
 	b := charBag{counts: make(map[rune]int)}
-	for _, r := range s {
+	for _, r := range ligatureLetters.Replace(s) {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			continue
 		}

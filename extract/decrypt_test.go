@@ -2,9 +2,13 @@ package extract
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -76,23 +80,69 @@ func aes256Document(userPW, ownerPW string) []byte {
 // tries it. A stream of an initialisation vector alone is empty, not an
 // error. A document whose passwords are both real stays encrypted.
 func TestDecryptEmptyPassword(t *testing.T) {
-	pages, err := pdfPages(aes256Document("secret", ""), DefaultMaxPages)
+	pages, strategy, err := pdfPages(context.Background(), aes256Document("secret", ""), Limits{}.withDefaults())
 	if err != nil {
 		t.Fatalf("empty owner password: %v", err)
 	}
 	if len(pages) != 1 || strings.TrimSpace(pages[0].Text) != "Opened by its owner" {
 		t.Errorf("empty owner password: pages %+v", pages)
 	}
+	t.Logf("empty owner password: read by %s", strategy)
 
-	pages, err = pdfPages(aes256Document("", "owner"), DefaultMaxPages)
+	pages, strategy, err = pdfPages(context.Background(), aes256Document("", "owner"), Limits{}.withDefaults())
 	if err != nil {
 		t.Fatalf("empty user password: %v", err)
 	}
 	if len(pages) != 1 || strings.TrimSpace(pages[0].Text) != "Opened by its owner" {
 		t.Errorf("empty user password: pages %+v", pages)
 	}
+	t.Logf("empty user password: read by %s", strategy)
 
-	if _, err := pdfPages(aes256Document("secret", "owner"), DefaultMaxPages); dossier.ErrorCode(err) != dossier.EEncrypted {
+	if _, _, err := pdfPages(context.Background(), aes256Document("secret", "owner"), Limits{}.withDefaults()); dossier.ErrorCode(err) != dossier.EEncrypted {
 		t.Errorf("real passwords: error %v, want code %s", err, dossier.EEncrypted)
+	}
+}
+
+// pdfcpu writes an object of an object stream it has not decoded as its
+// text, without the objects that text refers to: the repair stage decodes
+// them all, or a document whose fonts are in object streams loses them
+// (read as replacement characters). The strategy alone reads such a
+// document, written by qpdf, as pdftotext reads it.
+func TestRepairDecodesObjectStreams(t *testing.T) {
+	for _, tool := range []string{"qpdf", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "aes256.pdf")
+	if out, err := exec.Command("qpdf", "--object-streams=generate", "--encrypt", "", "owner", "256", "--",
+		"../testdata/dossiers/e5-solide.pdf", file).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf: %v: %s", err, out)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repaired, err := repairPDF(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _, err := readPages(repaired, Limits{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := exec.Command("pdftotext", "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, p := range pages {
+		got.WriteString(p.Text + "\n")
+	}
+	if q := qualityOf(pages); q.garbage > 0 {
+		t.Errorf("%d garbage characters of %d", q.garbage, q.chars)
+	}
+	if g, w := len(strings.Fields(got.String())), len(strings.Fields(string(want))); g < w*95/100 {
+		t.Errorf("%d words, pdftotext %d", g, w)
 	}
 }

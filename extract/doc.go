@@ -1,6 +1,5 @@
 // Package extract reads the text of candidates' documents, page by page:
-// PDF (through github.com/ledongthuc/pdf, in an isolated child process),
-// DOCX and ODT (archive/zip and encoding/xml) and plain text. The format is
+// PDF (through github.com/ledongthuc/pdf), DOCX and ODT (archive/zip and encoding/xml) and plain text. The format is
 // recognised from the bytes, never from the file name.
 //
 // Documents are untrusted. Every read is bounded in size, pages, time and
@@ -9,19 +8,33 @@
 // corrupt, too_large, timeout, empty) and whose message tells the candidate
 // what to do. This package never panics on a document and never hangs.
 //
-// PDF parsing can loop forever or exhaust memory inside the library, which
-// no recover() or context can stop, so it runs in a child process: the same
-// binary, re-executed. A program that extracts PDFs must call RunChild at
-// the top of main (and of TestMain in tests).
+// Parsing can loop forever or exhaust memory inside a library, which no
+// recover() or context can stop, so every document, whatever its format,
+// is read in a child process (child.go): the same binary, re-executed,
+// with the limits and nothing else of its parent's environment, an
+// address space bounded by a checked setrlimit, GOMAXPROCS 2, killed at
+// the time limit and with its parent. A program that reads documents must
+// call RunChild at the top of main (and of TestMain in tests).
 //
-// When ledongthuc/pdf cannot open a file (a damaged cross-reference table,
-// AES-256 or crypt-filter encryption with an empty user password, streams
-// it cannot parse), a repair stage (repair.go, the only home of
-// github.com/pdfcpu/pdfcpu) rewrites the document as a plain PDF in memory,
-// still inside the child, and ledongthuc reads that. What pdfcpu cannot
-// decrypt either, extract decrypts itself with the empty password, as the
-// user or as the owner (decrypt.go). A document that needs a real password
-// stays encrypted; a scan stays no_text_layer.
+// The text read is capped (Limits.MaxText, a 300-page document's worth),
+// and so is the nesting of XML elements in DOCX and ODT parts: beyond,
+// the document is too_large. CheckText applies the same cap to a text
+// read elsewhere, before it is checked.
+//
+// A PDF is read by an ordered list of strategies (pdfstrategy.go):
+// ledongthuc/pdf on the file as it is; pdfcpu's decryption with the empty
+// password (AES-256, crypt filters); pdfcpu's repair, which rewrites the
+// document as a plain PDF (repair.go, the only home of
+// github.com/pdfcpu/pdfcpu); extract's own decryption, as the user or as
+// the owner (decrypt.go); a cross-reference table rebuilt from the objects
+// found in the file (xref.go). Each gives pages, a quality score and an
+// error; the first good reading wins, else the one with the most readable
+// text, and its strategy is recorded in dossier.Text.Strategy. A document
+// that needs a real password stays encrypted; a scan stays no_text_layer.
+//
+// No garbage is accepted as text (quality.go): a text whose characters are
+// past a quarter replacement, private-use or control characters, what a
+// wrong decoding gives, is corrupt, in every format.
 //
 // What a font's codes stand for, extract reads itself, as pdftotext does,
 // where the library falls short (fonttext.go): ToUnicode maps, base

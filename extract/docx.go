@@ -387,6 +387,7 @@ func (dr *docxReader) startW(se xml.StartElement, f *docxFrame) {
 			l.attach(lines)
 		} else {
 			dr.endnotes = append(dr.endnotes, lines...)
+			l.park(lines)
 		}
 	case "footnote", "endnote":
 		switch wAttr(se, "type") {
@@ -468,6 +469,7 @@ func (dr *docxReader) end() {
 			lines[0] = strings.TrimLeft(lines[0], " \t")
 		}
 		dr.notes[f.style+" "+f.id] = lines
+		l.park(lines)
 	}
 }
 

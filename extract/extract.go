@@ -23,6 +23,11 @@ type Limits struct {
 	// MaxUnzipped bounds the decompressed size of a DOCX or ODT part and
 	// of the whole archive (zip bombs). Default 200 MB.
 	MaxUnzipped int64
+	// MaxText bounds the text read from a document, in bytes of UTF-8, and
+	// so what is stored and checked: beyond it the document is too_large.
+	// Default 4 MB, a 300-page document's worth (14 KB a page, three times
+	// a dense page of text). CheckText applies it to a text already read.
+	MaxText int64
 	// MaxMemory is the address-space limit of the PDF child process
 	// (RLIMIT_AS), above what the Go runtime reserves at start-up.
 	// Default 1 GiB.
@@ -35,6 +40,7 @@ const (
 	DefaultMaxPages    = 300
 	DefaultTimeout     = 30 * time.Second
 	DefaultMaxUnzipped = 200 << 20
+	DefaultMaxText     = 4 << 20
 	DefaultMaxMemory   = 1 << 30
 )
 
@@ -50,6 +56,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxUnzipped <= 0 {
 		l.MaxUnzipped = DefaultMaxUnzipped
+	}
+	if l.MaxText <= 0 {
+		l.MaxText = DefaultMaxText
 	}
 	if l.MaxMemory <= 0 {
 		l.MaxMemory = DefaultMaxMemory
@@ -71,6 +80,33 @@ func CheckSize(size int64, lim Limits) error {
 	return nil
 }
 
+// CheckText says whether a text read from a document may be stored and
+// checked within lim: nil, or the too_large error a candidate is shown
+// when it holds more than lim.MaxText bytes. Read never returns such a
+// text; callers that hold a text read elsewhere (stored by an earlier
+// version, given as a file) refuse it with this before checking it.
+func CheckText(t *dossier.Text, lim Limits) error {
+	lim = lim.withDefaults()
+	if t != nil && textBytes(t.Pages) > lim.MaxText {
+		return errTooLarge(textOver(lim.MaxText))
+	}
+	return nil
+}
+
+// textBytes is the size of the text of pages, in bytes.
+func textBytes(pages []dossier.Page) int64 {
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p.Text))
+	}
+	return n
+}
+
+// textOver says why a text is too large, for errTooLarge.
+func textOver(max int64) string {
+	return "plus de " + dossier.FormatSize(max) + " de texte"
+}
+
 // Read reads the text of the document in r, of the given size, within lim.
 // The error, if any, is a *dossier.Error with one of the check contract's
 // reading codes, or the context's error when ctx is done.
@@ -82,26 +118,15 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 
-	head := make([]byte, 2048)
-	n, err := r.ReadAt(head, 0)
-	if n == 0 && err != nil {
+	data := make([]byte, size)
+	if n, err := r.ReadAt(data, 0); n < len(data) && err != nil {
 		return nil, fmt.Errorf("read document: %w", err)
 	}
-	format, err := Sniff(head[:n])
+	format, err := Sniff(data[:min(len(data), 2048)])
 	if err != nil {
 		return nil, err
 	}
-	var pages []dossier.Page
-	switch format {
-	case dossier.FormatPDF:
-		pages, err = readPDF(ctx, r, size, lim)
-	case dossier.FormatDOCX:
-		pages, err = readDOCX(ctx, r, size, lim)
-	case dossier.FormatODT:
-		pages, err = readODT(ctx, r, size, lim)
-	case dossier.FormatText:
-		pages, err = readPlain(r, size, lim)
-	}
+	pages, strategy, err := readInChild(ctx, format, data, lim)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, errTimeout(lim.Timeout)
@@ -111,7 +136,11 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 	if err := checkText(format, pages); err != nil {
 		return nil, err
 	}
-	return &dossier.Text{Format: format, Pages: pages}, nil
+	t := &dossier.Text{Format: format, Pages: pages, Strategy: strategy}
+	if err := CheckText(t, lim); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // ReadFile reads the document at path within lim.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
@@ -78,7 +79,9 @@ func baseEncoding(name string) (t [256]string, ok bool) {
 		return t, false
 	}
 	for c := range 256 {
-		if r := cm.DecodeByte(byte(c)); r != utf8.RuneError {
+		// Codes below 32 are not characters of these encodings, though
+		// the code pages map them to controls.
+		if r := cm.DecodeByte(byte(c)); r != utf8.RuneError && !unicode.IsControl(r) {
 			t[c] = string(r)
 		}
 	}
@@ -111,8 +114,14 @@ func simpleFontText(f *pdf.Font, tu *toUnicode) *[256]string {
 	}
 	if b, ok := baseEncoding(base); ok {
 		for c, s := range b {
-			if s != "" || base == "ZapfDingbats" {
+			switch {
+			case s != "" || base == "ZapfDingbats":
 				t[c] = s // ZapfDingbats draws nothing for codes it lacks
+			case isControlText(t[c]):
+				// A code the encoding leaves out, which the library
+				// reads as a control character: no text, as pdftotext
+				// reads it, unless /Differences or ToUnicode say.
+				t[c] = ""
 			}
 		}
 	}
@@ -139,6 +148,32 @@ func simpleFontText(f *pdf.Font, tu *toUnicode) *[256]string {
 		}
 	}
 	return &t
+}
+
+// isControlText tells whether s is one control character.
+func isControlText(s string) bool {
+	r, n := utf8.DecodeRuneInString(s)
+	return n == len(s) && n > 0 && unicode.IsControl(r)
+}
+
+// symbolPUA maps the private-use code points U+F020–U+F0FF, which Windows
+// gives the characters of fonts named Symbol (and so do the ToUnicode maps
+// of the PDFs Word writes), to the characters of the Symbol encoding:
+// U+F02B is the Symbol font's code 0x2B, a plus sign.
+var symbolPUA = sync.OnceValue(func() *strings.Replacer {
+	var pairs []string
+	for c, name := range builtinEncodings()["Symbol"] {
+		if text, ok := glyphText(name); ok && c >= 0x20 {
+			pairs = append(pairs, string(rune(0xF000+c)), text)
+		}
+	}
+	return strings.NewReplacer(pairs...)
+})
+
+// isSymbolFont tells whether a font is the Symbol font (Symbol, SymbolMT,
+// a subset of it).
+func isSymbolFont(f *pdf.Font) bool {
+	return strings.HasPrefix(standardFontName(f.V.Key("BaseFont").Name()), "Symbol")
 }
 
 // libraryByteText returns what the library's decoder makes of each code
@@ -183,6 +218,7 @@ func standardFontName(base string) string {
 // encoding for a composite font with a legacy CJK CMap.
 func (m *fontMetrics) keepText(f *pdf.Font) {
 	tu := readToUnicode(f.V.Key("ToUnicode"))
+	m.symbol = isSymbolFont(f)
 	if !m.twoByte {
 		m.byteText = simpleFontText(f, tu)
 		return
@@ -246,6 +282,9 @@ func (w *layoutWalker) decode(f *pdf.Font, m *fontMetrics, raw string) string {
 	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if m.symbol {
+		s = symbolPUA().Replace(s)
 	}
 	return s
 }

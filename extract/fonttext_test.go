@@ -55,6 +55,18 @@ func TestReadPDFFontText(t *testing.T) {
 			want: "Sé😀afiА",
 		},
 		{
+			scenario: "WinAnsi: codes below 32 are no characters, as pdftotext reads them",
+			pdf:      fontPDF("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", "<00410042000900430003>"),
+			want:     "ABC",
+		},
+		{
+			scenario: "Symbol's private-use characters (Word's ToUnicode) read as Symbol's",
+			pdf: fontPDF("<< /Type /Font /Subtype /Type0 /BaseFont /SymbolMT /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>", "<0001000200030004>",
+				"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SymbolMT /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+				cmapStream("4 beginbfchar <0001> <F02B> <0002> <F03D> <0003> <F0B4> <0004> <E000> endbfchar")),
+			want: "+=×\uE000",
+		},
+		{
 			scenario: "ZapfDingbats without an encoding: its own, with nothing for codes it lacks",
 			pdf:      fontPDF("<< /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >>", "<3334386C806E>"),
 			want:     "✓✔✘●■",

@@ -346,6 +346,7 @@ func (od *odtReader) end() {
 		lines := l.endAside()
 		if f.flag {
 			od.endnotes = append(od.endnotes, lines...)
+			l.park(lines)
 		} else {
 			l.attach(lines)
 		}

@@ -26,6 +26,17 @@ const maxZipEntries = 10000
 // that a few bytes cannot ask for gigabytes of text.
 const maxSpaces = 100
 
+// maxXMLDepth bounds the nesting of elements in a part. Word and
+// LibreOffice nest a few dozen levels, tables in tables included; a part
+// that opens millions of elements without closing them is an attack on
+// the reader's memory, refused as too_large.
+const maxXMLDepth = 256
+
+// itemCost is what a line held in a table row, a cell or a text box costs
+// beyond its bytes, counted against Limits.MaxText: a row of millions of
+// empty cells holds no text, but it is not free.
+const itemCost = 16
+
 // errEncryptedOffice is errEncrypted for a word processor's document, whose
 // password is removed differently from a PDF's.
 func errEncryptedOffice() *dossier.Error {
@@ -137,10 +148,12 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 }
 
 // eachToken calls fn for each token of the XML in r, checking ctx every
-// so often. A part with no element at all is damaged.
+// so often. A part with no element at all is damaged; one nesting elements
+// deeper than maxXMLDepth is too large.
 func eachToken(ctx context.Context, r io.Reader, fn func(xml.Token) error) error {
 	d := xml.NewDecoder(r)
 	root := false
+	depth := 0
 	for i := 0; ; i++ {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -157,8 +170,14 @@ func eachToken(ctx context.Context, r io.Reader, fn func(xml.Token) error) error
 		if err != nil {
 			return err
 		}
-		if _, ok := tok.(xml.StartElement); ok {
+		switch tok.(type) {
+		case xml.StartElement:
 			root = true
+			if depth++; depth > maxXMLDepth {
+				return errTooLarge(fmt.Sprintf("éléments imbriqués sur plus de %d niveaux", maxXMLDepth))
+			}
+		case xml.EndElement:
+			depth--
 		}
 		if err := fn(tok); err != nil {
 			return err
@@ -219,11 +238,17 @@ type sink struct {
 	cut   bool            // the paragraph was cut by a page break written in it
 	items []string        // row: cells; cell and aside: lines
 	after []string        // asides to write after the open paragraph
+	held  int             // bytes of para, items and after, itemCost each line
 }
 
 // layout collects a document's text as lines and its page breaks as
 // offsets into it, and cuts it into pages at the end. Its first error
 // (too many pages, too much text) is kept in err.
+//
+// All the text it holds counts against lim.MaxText as it comes, not only
+// the text written out: the body's, what open paragraphs, rows, cells and
+// text boxes hold (held), and what the reader keeps aside (parked: notes
+// until called, endnotes until the end).
 type layout struct {
 	lim      Limits
 	text     strings.Builder
@@ -231,6 +256,8 @@ type layout struct {
 	sinks    []*sink
 	asides   int       // asides open in sinks
 	deferred breakKind // a page break asked for inside a table, taken after its row
+	held     int       // the sum of the sinks' held
+	parked   int       // bytes kept aside by the reader (park)
 	err      error
 }
 
@@ -247,6 +274,8 @@ func (l *layout) push(k sinkKind) {
 	l.sinks = append(l.sinks, &sink{kind: k})
 }
 
+// pop closes the sink on top and returns it. What it holds is no longer
+// counted: the caller counts again what it keeps.
 func (l *layout) pop() *sink {
 	s := l.top()
 	if len(l.sinks) == 1 { // the body stays; unreachable with balanced calls
@@ -260,16 +289,44 @@ func (l *layout) pop() *sink {
 		s.depth = 1
 		l.finishParagraph(s)
 	}
+	l.held -= s.held
 	return s
 }
 
-// inParagraph reports whether text written now belongs to a paragraph.
-func (l *layout) inParagraph() bool { return l.top().depth > 0 }
+// hold counts n more bytes held by s.
+func (l *layout) hold(s *sink, n int) {
+	s.held += n
+	l.held += n
+	l.checkSize()
+}
+
+// release counts n bytes s no longer holds.
+func (l *layout) release(s *sink, n int) {
+	s.held -= n
+	l.held -= n
+}
+
+// park counts lines the reader keeps aside, to be written later.
+func (l *layout) park(lines []string) {
+	for _, t := range lines {
+		l.parked += len(t) + itemCost
+	}
+	l.checkSize()
+}
+
+// checkSize ends the reading with too_large once the text held and
+// written exceeds lim.MaxText.
+func (l *layout) checkSize() {
+	if int64(l.text.Len()+l.held+l.parked) > l.lim.MaxText && l.err == nil {
+		l.err = errTooLarge(textOver(l.lim.MaxText))
+	}
+}
 
 func (l *layout) startParagraph() {
 	s := l.top()
 	s.depth++
 	if s.depth == 1 {
+		l.release(s, s.para.Len())
 		s.para.Reset()
 		s.space, s.cut = false, false
 	}
@@ -289,12 +346,14 @@ func (l *layout) finishParagraph(s *sink) {
 		return
 	}
 	text := s.para.String()
+	l.release(s, len(text))
 	s.para.Reset()
 	s.space = false
 	if !(s.cut && text == "") { // what a page break left of it
 		l.line(s, text)
 	}
 	for _, a := range s.after {
+		l.release(s, len(a)+itemCost)
 		l.line(s, a)
 	}
 	s.after = nil
@@ -304,13 +363,12 @@ func (l *layout) finishParagraph(s *sink) {
 func (l *layout) line(s *sink, text string) {
 	if s.kind != sinkBody {
 		s.items = append(s.items, text)
+		l.hold(s, len(text)+itemCost)
 		return
 	}
 	l.text.WriteString(text)
 	l.text.WriteByte('\n')
-	if int64(l.text.Len()) > l.lim.MaxUnzipped && l.err == nil {
-		l.err = errTooLarge("texte au-delà de " + dossier.FormatSize(l.lim.MaxUnzipped))
-	}
+	l.checkSize()
 }
 
 // write adds text to the open paragraph, if any.
@@ -319,14 +377,14 @@ func (l *layout) write(text string) {
 	if s.depth == 0 {
 		return
 	}
+	n := len(text)
 	if s.space {
 		s.para.WriteByte(' ')
 		s.space = false
+		n++
 	}
 	s.para.WriteString(text)
-	if int64(s.para.Len()) > l.lim.MaxUnzipped && l.err == nil {
-		l.err = errTooLarge("texte au-delà de " + dossier.FormatSize(l.lim.MaxUnzipped))
-	}
+	l.hold(s, n)
 }
 
 // writeODF adds character data of an ODF paragraph, whose white space
@@ -390,13 +448,14 @@ func (l *layout) endCell() {
 	text := strings.Join(parts, " ")
 	if top := l.top(); top.kind == sinkRow {
 		top.items = append(top.items, text)
+		l.hold(top, len(text)+itemCost)
 	} else if text != "" { // a cell out of a row: malformed, kept as a line
 		l.attach([]string{text})
 	}
 }
 
 // startAside and endAside collect a text box or a note; endAside returns
-// its lines.
+// its lines, which the caller attaches or parks.
 func (l *layout) startAside() { l.push(sinkAside) }
 
 func (l *layout) endAside() []string { return l.pop().items }
@@ -406,6 +465,9 @@ func (l *layout) attach(lines []string) {
 	s := l.top()
 	if s.depth > 0 {
 		s.after = append(s.after, lines...)
+		for _, t := range lines {
+			l.hold(s, len(t)+itemCost)
+		}
 		return
 	}
 	for _, t := range lines {

@@ -425,6 +425,9 @@ func TestReadOfficeErrors(t *testing.T) {
 	}
 	threePages := p("Un") + `<w:p><w:r><w:br w:type="page"/><w:t>Deux</w:t><w:br w:type="page"/><w:t>Trois</w:t></w:r></w:p>`
 	small := extract.Limits{MaxUnzipped: 1 << 20}
+	smallText := extract.Limits{MaxText: 64 << 10}
+	odtParagraphs := strings.Repeat("<text:p>"+strings.Repeat("Texte de remplissage. ", 40)+"</text:p>", 100)
+	footnotes := part{"word/footnotes.xml", `<w:footnotes ` + wNamespaces + `><w:footnote w:id="1">` + bigBody(100<<10) + `</w:footnote></w:footnotes>`}
 	tests := []struct {
 		scenario string
 		file     []byte
@@ -450,6 +453,15 @@ func TestReadOfficeErrors(t *testing.T) {
 		{"zip bomb", deflated(t, "word/document.xml", bomb, -1), small, dossier.ETooLarge, "décompressé au-delà de 1 Mo"},
 		{"zip bomb with a lying header", deflated(t, "word/document.xml", bomb, 1000), small, dossier.ECorrupt, ""},
 		{"parts too large together", docx(t, half, part{"word/footnotes.xml", `<w:footnotes ` + wNamespaces + `>` + half + `</w:footnotes>`}), small, dossier.ETooLarge, "décompressé"},
+		{"more text than the limit", docx(t, bigBody(100<<10)), smallText, dossier.ETooLarge, "plus de 64 Ko de texte"},
+		{"more ODT text than the limit", odt(t, "", odtParagraphs), smallText, dossier.ETooLarge, "plus de 64 Ko de texte"},
+		{"more text than the limit in a table row", docx(t, `<w:tbl><w:tr>`+strings.Repeat(`<w:tc>`+p("cellule de tableau")+`</w:tc>`, 5000)+`</w:tr></w:tbl>`),
+			smallText, dossier.ETooLarge, "de texte"},
+		{"a row of empty cells past the limit", docx(t, `<w:tbl><w:tr>`+strings.Repeat(`<w:tc/>`, 10000)+`</w:tr></w:tbl>`), smallText, dossier.ETooLarge, "de texte"},
+		{"notes past the limit, never called", docx(t, p("x"), footnotes), smallText, dossier.ETooLarge, "de texte"},
+		{"DOCX cells nested past the depth limit", docx(t, `<w:tbl><w:tr>`+strings.Repeat(`<w:tc>`, 300)), extract.Limits{}, dossier.ETooLarge, "imbriqués sur plus de 256 niveaux"},
+		{"ODT cells nested past the depth limit", odt(t, "", `<table:table><table:table-row>`+strings.Repeat(`<table:table-cell>`, 300)), extract.Limits{}, dossier.ETooLarge, "imbriqués"},
+		{"plain text past the limit", []byte(strings.Repeat("Du texte, encore du texte.\n", 3000)), smallText, dossier.ETooLarge, "plus de 64 Ko de texte"},
 		{"too many entries", zipOf(t, append(docxParts(p("x")), many...)...), extract.Limits{}, dossier.ETooLarge, "10000 fichiers"},
 		{"too many pages", docx(t, threePages), extract.Limits{MaxPages: 2}, dossier.ETooLarge, "plus de 2 pages"},
 		{"too many ODT pages", odt(t, "", "<text:p>a</text:p><text:soft-page-break/><text:p>b</text:p>"), extract.Limits{MaxPages: 1}, dossier.ETooLarge, "plus de 1 pages"},

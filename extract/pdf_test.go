@@ -88,6 +88,8 @@ func TestReadPDF(t *testing.T) {
 		{scenario: "no pages", pdf: minimalPDF("%PDF-1.4", []string{
 			"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}, ""),
 			code: dossier.EEmpty},
+		{scenario: "more text than the limit", pdf: onePage("BT /F1 12 Tf 72 720 Td (" + strings.Repeat("Texte de remplissage. ", 100) + ") Tj ET"),
+			lim: extract.Limits{MaxText: 1 << 10}, code: dossier.ETooLarge},
 		{scenario: "truncated", pdf: minimalPDF("%PDF-1.4", textPages(1, ""), "")[:200], code: dossier.ECorrupt},
 		{scenario: "encrypted with a password", pdf: encryptedPDF(), code: dossier.EEncrypted},
 	}

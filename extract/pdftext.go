@@ -12,33 +12,6 @@ import (
 	"github.com/ledongthuc/pdf"
 )
 
-// pdfPages reads the text of a PDF, page by page. It runs inside the child
-// process: it may still loop or exhaust memory inside the library, which
-// the parent bounds, but it never lets a panic escape. When ledongthuc
-// cannot read the document, or reads no text and fails on pages, the
-// repair stage rewrites it and ledongthuc reads that (see repair.go).
-func pdfPages(data []byte, maxPages int) (pages []dossier.Page, err error) {
-	defer func() {
-		if x := recover(); x != nil {
-			pages, err = nil, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
-		}
-	}()
-	data = fixHeader(data)
-	var suspect bool
-	switch {
-	case xrefCycle(data):
-		err = errCorrupt(errors.New("pdf: cross-reference sections form a cycle"))
-	case shortRC4Key(data):
-		err = errEncrypted() // for the repair stage (see shortRC4Key)
-	default:
-		pages, suspect, err = readPages(data, maxPages)
-	}
-	if !worthRepair(pages, suspect, err) {
-		return pages, err
-	}
-	return repairPages(data, maxPages, pages, err)
-}
-
 // openBudget bounds pdf.NewReader, which only reads the cross-reference
 // table: it takes milliseconds, except on /Prev cycles, where it never
 // returns. The repair stage gets the rest of the time.
@@ -77,7 +50,7 @@ func openPDF(data []byte) (*pdf.Reader, error) {
 // readPages reads the text of each page with ledongthuc and the layout
 // walker. A reading is suspect when pages failed or when they declare
 // fonts: a document that should have text.
-func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, err error) {
+func readPages(data []byte, lim Limits) (pages []dossier.Page, suspect bool, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			pages, suspect, err = nil, false, errCorrupt(fmt.Errorf("pdf: panic: %v", x))
@@ -90,7 +63,7 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 		}
 		return nil, false, errCorrupt(fmt.Errorf("pdf: open: %w", err))
 	}
-	leaves, err := pageTree(r, maxPages)
+	leaves, err := pageTree(r, lim.MaxPages)
 	if err != nil {
 		return nil, false, err
 	}
@@ -100,6 +73,7 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 	fonts := make(fontCache)
 	failed := 0
 	var firstErr error
+	var size int64
 	for i, leaf := range leaves {
 		text, err := pageText(leaf, fonts)
 		if err != nil {
@@ -107,6 +81,9 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 			if firstErr == nil {
 				firstErr = fmt.Errorf("page %d: %w", i+1, err)
 			}
+		}
+		if size += int64(len(text)); size > lim.MaxText {
+			return nil, false, errTooLarge(textOver(lim.MaxText))
 		}
 		pages = append(pages, dossier.Page{Number: i + 1, Text: text})
 	}
@@ -125,7 +102,20 @@ func readPages(data []byte, maxPages int) (pages []dossier.Page, suspect bool, e
 func fixHeader(data []byte) []byte {
 	i := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
 	if i < 0 {
-		return data
+		// A damaged header line becomes "%PDF-1.x" and a comment of the
+		// same length.
+		n := damagedPDFHeader(data)
+		if n < 0 {
+			return data
+		}
+		line := data[:n]
+		v := line[bytes.Index(line, []byte("PDF-1."))+6]
+		fixed := bytes.Clone(data)
+		copy(fixed, "%PDF-1."+string(v)+"\n%")
+		for k := 10; k < n; k++ {
+			fixed[k] = ' '
+		}
+		return fixHeader(fixed)
 	}
 	data = data[i:]
 	if len(data) < 9 {

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -11,11 +10,7 @@ import (
 
 // readPlain reads a text file. Form feeds start a new page. Text that is not
 // valid UTF-8 is taken as Windows-1252, what French Windows editors write.
-func readPlain(r io.ReaderAt, size int64, lim Limits) ([]dossier.Page, error) {
-	b := make([]byte, size)
-	if _, err := r.ReadAt(b, 0); err != nil && err != io.EOF {
-		return nil, err
-	}
+func readPlain(b []byte, lim Limits) ([]dossier.Page, error) {
 	var s string
 	if b2, ok := strings.CutPrefix(string(b), "\uFEFF"); ok {
 		s = b2
@@ -25,6 +20,9 @@ func readPlain(r io.ReaderAt, size int64, lim Limits) ([]dossier.Page, error) {
 		s = decodeWindows1252(b)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if int64(len(s)) > lim.MaxText {
+		return nil, errTooLarge(textOver(lim.MaxText))
+	}
 	var pages []dossier.Page
 	for i, t := range strings.Split(s, "\f") {
 		if i >= lim.MaxPages {

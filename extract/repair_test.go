@@ -121,6 +121,14 @@ func TestRepair(t *testing.T) {
 		{scenario: "no cross-reference table", pdf: withoutXref(hello), text: "Hello, world"},
 		{scenario: "cross-reference offsets all wrong", pdf: shiftedXref(hello, 40), text: "Hello, world"},
 		{scenario: "object stream without a cross-reference table", pdf: inObjectStream(), text: "Compressed"},
+		{scenario: "object stream whose /Type is damaged", pdf: bytes.Replace(inObjectStream(), []byte("/Type /ObjStm"), []byte("/Type /Potato"), 1), text: "Compressed"},
+		{scenario: "damaged header line", pdf: minimalPDF("%/OCPropertiesPDF-1.4", []string{
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+			font,
+			stream("BT /F1 12 Tf 72 720 Td (Hello, world) Tj ET"),
+		}, ""), text: "Hello, world"},
 		{scenario: "cross-reference sections in a /Prev cycle", pdf: prevCycle(hello), text: "Hello, world"},
 		{scenario: "stream without /Length", pdf: bytes.Replace(hello, []byte("<< /Length 43 >>"), []byte("<< >>"), 1), text: "Hello, world"},
 
@@ -147,6 +155,29 @@ func TestRepair(t *testing.T) {
 		}, ""), code: dossier.ENoTextLayer},
 		{scenario: "beyond repair", pdf: []byte("%PDF-1.4\n" + strings.Repeat("garbage ", 100) + "\n%%EOF\n"), code: dossier.ECorrupt},
 	}
+	// The strategy that wins for each document read (see
+	// extract/pdfstrategy.go): pdfcpu decrypts what ledongthuc does not,
+	// extract what pdfcpu does not; pdfcpu repairs, and a cross-reference
+	// table rebuilt reads what pdfcpu cannot.
+	strategies := map[string]string{
+		"AES-256 (R6), empty user password: editing restricted":                                    "decrypt",
+		"AES-128 (V4 crypt filters), empty user password":                                          "decrypt",
+		"RC4-40, empty user password":                                                              "decrypt",
+		"RC4-128, empty user password":                                                             "decrypt",
+		"AES-128 (V4) whose key length only its crypt filter gives, in bytes, empty user password": "decrypt-self",
+		"PDF 2.0, AES-256, empty user password":                                                    "decrypt",
+		"no cross-reference table":                                                                 "repair",
+		"cross-reference offsets all wrong":                                                        "repair",
+		"object stream without a cross-reference table":                                            "rebuild-xref",
+		"object stream whose /Type is damaged":                                                     "rebuild-xref",
+		"damaged header line":                                                                      "ledongthuc",
+		"cross-reference sections in a /Prev cycle":                                                "repair",
+		"stream without /Length":                                                                   "repair",
+		"inline image whose data is read as tokens":                                                "repair",
+		"operator inside a TJ array":                                                               "repair",
+		"unknown escape in a string":                                                               "repair",
+		"content stream in ASCIIHex":                                                               "repair",
+	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			text, err := extract.ReadBytes(ctx, tt.pdf, extract.Limits{Timeout: 20 * time.Second})
@@ -165,6 +196,9 @@ func TestRepair(t *testing.T) {
 			}
 			if got := blanks(strings.Join(all, " ")); got != tt.text {
 				t.Errorf("text %q, want %q", got, tt.text)
+			}
+			if want := strategies[tt.scenario]; text.Strategy != want {
+				t.Errorf("read by strategy %q, want %q", text.Strategy, want)
 			}
 		})
 	}

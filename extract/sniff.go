@@ -18,6 +18,8 @@ func Sniff(head []byte) (dossier.Format, error) {
 		// Some producers write bytes before the header; readers accept
 		// it within the first kilobyte.
 		return dossier.FormatPDF, nil
+	case damagedPDFHeader(head) >= 0 && bytes.Contains(head, []byte(" obj")):
+		return dossier.FormatPDF, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(head)
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
@@ -67,4 +69,19 @@ func isText(head []byte) bool {
 		}
 	}
 	return true
+}
+
+// damagedPDFHeader returns the length of a first line that is a damaged PDF
+// header, a comment holding "PDF-1." and its version digit
+// ("%/OCPropertiesPDF-1.4"), as readers accept; -1 when it is not one.
+func damagedPDFHeader(b []byte) int {
+	line := b[:min(len(b), 1024)]
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	j := bytes.Index(line, []byte("PDF-1."))
+	if len(line) < 10 || line[0] != '%' || j < 0 || j+7 > len(line) || line[j+6] < '0' || line[j+6] > '9' {
+		return -1
+	}
+	return len(line)
 }

@@ -18,6 +18,7 @@
 //	dossier_tasks_total{type,outcome}                      counter, by the outcome the task's log line names
 //	dossier_task_duration_seconds{type,stage}              histogram, by the stage the task reached
 //	dossier_task_failures_total{type,code}                 counter, by the *dossier.Error code of a rejected or failed document
+//	dossier_extractions_total{format,strategy}             counter of documents read, by format and the strategy that read the text
 //	dossier_queue_tasks{queue,state}                       gauge, read from Redis at each scrape
 //	dossier_queue_inspect_ok                               gauge: 1 if the last read of the queue sizes worked, 0 if not
 //	dossier_storage_errors_total{op}                       counter of S3 faults (op: blobs_get, records_update…)

@@ -55,6 +55,7 @@ type Metrics struct {
 	tasks         *prometheus.CounterVec
 	taskDuration  *prometheus.HistogramVec
 	taskFailures  *prometheus.CounterVec
+	extractions   *prometheus.CounterVec
 	storageErrors *prometheus.CounterVec
 	redisErrors   *prometheus.CounterVec
 }
@@ -95,6 +96,10 @@ func New(cfg Config) *Metrics {
 			Namespace: Namespace, Name: "task_failures_total",
 			Help: "Documents rejected or failed, by task type and error code.",
 		}, []string{"type", "code"}),
+		extractions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "extractions_total",
+			Help: "Documents read, by format and the strategy that read their text (PDF: ledongthuc, decrypt, repair, decrypt-self, rebuild-xref…; other formats: the format).",
+		}, []string{"format", "strategy"}),
 		storageErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "storage_errors_total",
 			Help: "Errors from the S3 store (not counting absent keys or write conflicts), by operation.",
@@ -108,7 +113,7 @@ func New(cfg Config) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration,
-		m.tasks, m.taskDuration, m.taskFailures,
+		m.tasks, m.taskDuration, m.taskFailures, m.extractions,
 		m.storageErrors, m.redisErrors,
 	)
 	if cfg.QueueSizes != nil {
@@ -151,6 +156,18 @@ func (m *Metrics) TaskFailure(taskType, code string) {
 		code = "unknown"
 	}
 	m.taskFailures.WithLabelValues(taskType, code).Inc()
+}
+
+// Extracted counts a document read, by its format ("pdf", "docx", "odt",
+// "text") and the strategy that read its text (dossier.Text.Strategy).
+func (m *Metrics) Extracted(format, strategy string) {
+	if m == nil {
+		return
+	}
+	if strategy == "" {
+		strategy = "unknown"
+	}
+	m.extractions.WithLabelValues(format, strategy).Inc()
 }
 
 // StorageError counts an error of the S3 store during op ("get", "put",

@@ -89,8 +89,9 @@ func TestWrapRoutes(t *testing.T) {
 	m := metrics.New(metrics.Config{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	type key struct{}
 	copying := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, 1)))
 	})
 	route := func(r *http.Request) string { _, p := mux.Handler(r); return p }
 
@@ -126,6 +127,10 @@ func TestTasksAndErrors(t *testing.T) {
 	m.ObserveTask("document:process", "extract", "retry", 30*time.Second)
 	m.TaskFailure("document:process", "encrypted")
 	m.TaskFailure("document:process", "")
+	m.Extracted("pdf", "decrypt")
+	m.Extracted("pdf", "decrypt")
+	m.Extracted("docx", "docx")
+	m.Extracted("pdf", "")
 	m.StorageError("put")
 	m.StorageError("put")
 	m.RedisError("enqueue")
@@ -139,6 +144,9 @@ func TestTasksAndErrors(t *testing.T) {
 		`dossier_task_duration_seconds_bucket{stage="ready",type="document:process",le="2.5"} 1`,
 		`dossier_task_failures_total{code="encrypted",type="document:process"} 1`,
 		`dossier_task_failures_total{code="unknown",type="document:process"} 1`,
+		`dossier_extractions_total{format="pdf",strategy="decrypt"} 2`,
+		`dossier_extractions_total{format="docx",strategy="docx"} 1`,
+		`dossier_extractions_total{format="pdf",strategy="unknown"} 1`,
 		`dossier_storage_errors_total{op="put"} 2`,
 		`dossier_redis_errors_total{op="enqueue"} 1`,
 	)
@@ -182,6 +190,7 @@ func TestNil(t *testing.T) {
 	var m *metrics.Metrics
 	m.ObserveTask("t", "s", "o", time.Second)
 	m.TaskFailure("t", "c")
+	m.Extracted("pdf", "ledongthuc")
 	m.StorageError("get")
 	m.RedisError("ping")
 	h := http.NotFoundHandler()

@@ -341,6 +341,15 @@ func (r *docRun) findings(ctx context.Context) (*dossier.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The check is bounded by the text cap of extract: a text stored
+	// before the cap, or by a reader without it, is refused, not checked.
+	if err := extract.CheckText(text, r.p.limits); err != nil {
+		var de *dossier.Error
+		if errors.As(err, &de) {
+			return nil, reject(de)
+		}
+		return nil, err
+	}
 	r.stage = "check"
 	if err := r.setState(ctx, dossier.DocChecking, nil, nil); err != nil {
 		return nil, err
@@ -397,6 +406,9 @@ func (r *docRun) text(ctx context.Context) (*dossier.Text, error) {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
 	r.format = t.Format
+	if r.p.extracted != nil {
+		r.p.extracted(string(t.Format), t.Strategy)
+	}
 	if err := r.p.putJSON(ctx, r.derivedKey(dossier.DerivedText), t); err != nil {
 		return nil, err
 	}

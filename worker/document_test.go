@@ -462,3 +462,52 @@ func pending(t testing.TB, blobs dossier.Blobs, records dossier.Records, candida
 	}
 	return worker.DocumentPayload{Session: session, Candidate: candidate, Modality: modality, SHA256: sum}
 }
+
+// The check is bounded by extract's text cap: a text stored larger than
+// the cap (by a version without it) is rejected as too large, not
+// checked; a text read is counted with the strategy that read it.
+func TestProcessDocumentTextCap(t *testing.T) {
+	t.Parallel()
+	blobs, records := stores(t)
+	ctx := testCtx(t)
+	cfg := config(t, blobs, records)
+	var extracted []string
+	cfg.Extracted = func(format, strategy string) { extracted = append(extracted, format+"/"+strategy) }
+	proc, err := worker.NewProcessor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := upload(t, blobs, records, cand, "E5", pdfBytes(t, "e5-solide.pdf"))
+	if err := proc.ProcessDocument(ctx, documentTask(t, p)); err != nil {
+		t.Fatalf("ProcessDocument: %v", err)
+	}
+	if len(extracted) != 1 || extracted[0] != "pdf/ledongthuc" {
+		t.Errorf("extractions counted: %q, want [pdf/ledongthuc]", extracted)
+	}
+
+	huge := dossier.Text{Format: dossier.FormatPDF, Pages: []dossier.Page{{Number: 1, Text: strings.Repeat("Texte stocké avant la limite. ", 200_000)}}}
+	b, err := json.Marshal(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := upload(t, blobs, records, "R0TEXTE", "E5", append(pdfBytes(t, "e5-solide.pdf"), '\n'))
+	if err := blobs.Put(ctx, derived(q, dossier.DerivedText), bytes.NewReader(b), int64(len(b)), "application/json"); err != nil {
+		t.Fatal(err)
+	}
+	var c counter
+	worker.SetHook(proc, c.hook)
+	err = proc.ProcessDocument(ctx, documentTask(t, q))
+	if !errors.Is(err, asynq.SkipRetry) || dossier.ErrorCode(err) != dossier.ETooLarge {
+		t.Fatalf("error %v, want too_large without retry", err)
+	}
+	if rec := state(t, records, q); rec.State != dossier.DocRejected || rec.Error == nil || rec.Error.Code != dossier.ETooLarge {
+		t.Fatalf("state %s, error %+v; want rejected too_large", rec.State, rec.Error)
+	}
+	if n := c.get("check"); n != 0 {
+		t.Errorf("checked %d times, want 0", n)
+	}
+	if n := c.get("extract"); n != 0 {
+		t.Errorf("extracted %d times: the stored text was not used", n)
+	}
+}

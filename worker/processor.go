@@ -42,7 +42,9 @@ type Processor struct {
 
 	observe func(taskType, stage, outcome string, d time.Duration)
 	failure func(taskType, code string)
-	now     func() time.Time
+	// extracted is told of each document read (Config.Extracted).
+	extracted func(format, strategy string)
+	now       func() time.Time
 	// hook, when set (tests), is called when a document task starts
 	// ("start") and before each stage does its work ("extract", "check",
 	// "render", "issue"); an error fails the stage.
@@ -60,7 +62,7 @@ func NewProcessor(cfg Config) (*Processor, error) {
 		verifyBase: cfg.VerifyBase, key: cfg.SigningKey, seal: cfg.Seal, signature: cfg.SignatureImage, prefix: cfg.NumberPrefix,
 		mentions: attest.Mentions{Certifier: cfg.Certifier, Place: cfg.Place, Signatory: cfg.Signatory, Certification: cfg.Certification},
 		log:      cfg.Logger, now: time.Now,
-		observe: cfg.ObserveTask, failure: cfg.TaskFailure,
+		observe: cfg.ObserveTask, failure: cfg.TaskFailure, extracted: cfg.Extracted,
 	}
 	if p.ref == nil {
 		ref, err := grading.Default()

@@ -91,6 +91,9 @@ type Config struct {
 	// TaskFailure, when set, is told of every task that ends rejected or
 	// failed, with the error code (metrics).
 	TaskFailure func(taskType, code string)
+	// Extracted, when set, is told of every document read: its format and
+	// the strategy that read its text, dossier.Text.Strategy (metrics).
+	Extracted func(format, strategy string)
 }
 
 // Defaults of Config.

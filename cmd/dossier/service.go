@@ -270,7 +270,7 @@ func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOp
 		Place: cfg.Place, Signatory: dossier.Signatory{Name: cfg.Signatory, Role: cfg.SignatoryRole}, SignatureImage: image,
 		Certification: dossier.Certification{Code: cfg.CertificationCode, RNCPDecisionDate: cfg.RNCPDecisionDate,
 			Level: cfg.Level, NSF: splitList(cfg.NSF)},
-		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure,
+		Logger: log, ObserveTask: m.ObserveTask, TaskFailure: m.TaskFailure, Extracted: m.Extracted,
 	})
 }
 
