@@ -126,7 +126,23 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 	if err != nil {
 		return nil, err
 	}
-	pages, strategy, err := readInChild(ctx, format, data, lim)
+	var pages []dossier.Page
+	var strategy string
+	if format == dossier.FormatText {
+		// Plain text is its own text: nothing is unpacked or parsed, so
+		// nothing can grow or nest. Within the text cap it is read here,
+		// in time linear in its size, without a child process's start.
+		if size > lim.MaxText {
+			return nil, errTooLarge(textOver(lim.MaxText))
+		}
+		res := readDocument(ctx, format, data, lim)
+		if res.Code != "" {
+			return nil, childError(res)
+		}
+		pages, strategy = res.Pages, res.Strategy
+	} else {
+		pages, strategy, err = readInChild(ctx, format, data, lim)
+	}
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, errTimeout(lim.Timeout)

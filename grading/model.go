@@ -20,13 +20,26 @@ type Model struct {
 	columns []string       // element ids, one column each
 	col     map[string]int // element id → column
 	bias    []float64
-	names   []string             // feature names, by row
-	index   map[featureID]int32  // feature → row
-	weights []float32            // rows × len(columns)
+	names   []string            // feature names, by row
+	index   map[featureID]int32 // feature → row
+	// The weights, sparse: row r's non-zero weights are
+	// cells[rowStart[r]:rowStart[r+1]]. Most features matter to a few
+	// elements only.
+	rowStart []int32
+	cells    []cell
 	cut     map[string]threshold // "E5/objectifs_chiffres" → thresholds
 	stage   map[string]stage     // "E5/objectifs_chiffres" → how its sentence and hint scores make one
 	info    []string             // free lines about how it was trained
 }
+
+// cell is a feature's weight for one column.
+type cell struct {
+	col uint16
+	w   float32
+}
+
+// row returns the non-zero weights of a feature.
+func (m *Model) row(r int32) []cell { return m.cells[m.rowStart[r]:m.rowStart[r+1]] }
 
 // threshold: a document whose strongest unit reaches found is found; one
 // that reaches only weak is weak.
@@ -71,14 +84,13 @@ func ParseModel(data []byte) (*Model, error) {
 				return nil, bad("weights before columns")
 			}
 			id := hashFeature(name)
-			if _, dup := m.index[id]; dup {
+			if m.index[id] = int32(rows); len(m.index) != rows+1 {
 				return nil, bad("feature %q twice", name)
 			}
-			if m.weights == nil {
-				m.weights = make([]float32, 0, max(rowsWanted, 1)*len(m.columns))
+			if m.rowStart == nil {
+				m.rowStart = make([]int32, 1, rowsWanted+1)
+				m.cells = make([]cell, 0, strings.Count(text, ":"))
 			}
-			base := len(m.weights)
-			m.weights = m.weights[:base+len(m.columns)]
 			for cells != "" {
 				var cw string
 				cw, cells, _ = strings.Cut(cells, " ")
@@ -88,9 +100,9 @@ func ParseModel(data []byte) (*Model, error) {
 				if !ok || err1 != nil || err2 != nil || ci < 0 || ci >= len(m.columns) {
 					return nil, bad("feature %q: bad weight %q", name, cw)
 				}
-				m.weights[base+ci] = wf
+				m.cells = append(m.cells, cell{uint16(ci), wf})
 			}
-			m.index[id] = int32(rows)
+			m.rowStart = append(m.rowStart, int32(len(m.cells)))
 			m.names = append(m.names, name)
 			rows++
 			continue
@@ -242,13 +254,11 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		order[i] = i
 	}
 	sort.Slice(order, func(i, j int) bool { return m.names[order[i]] < m.names[order[j]] })
-	n := len(m.columns)
 	for _, r := range order {
-		row := m.weights[r*n : (r+1)*n]
 		var cells []string
-		for c, w := range row {
-			if w != 0 {
-				cells = append(cells, strconv.Itoa(c)+":"+fmtWeight(float64(w)))
+		for _, c := range m.row(int32(r)) {
+			if c.w != 0 {
+				cells = append(cells, strconv.Itoa(int(c.col))+":"+fmtWeight(float64(c.w)))
 			}
 		}
 		if len(cells) == 0 {
@@ -286,7 +296,13 @@ func (m *Model) check(r *Referentiel) error {
 
 // scores returns, for each unit, the probability of each column listed.
 func (m *Model) scores(units []scoredUnit, cols []int) [][]float64 {
-	n := len(m.columns)
+	slot := make([]int, len(m.columns))
+	for c := range slot {
+		slot[c] = -1
+	}
+	for k, c := range cols {
+		slot[c] = k
+	}
 	out := make([][]float64, len(units))
 	for i, u := range units {
 		s := make([]float64, len(cols))
@@ -298,9 +314,10 @@ func (m *Model) scores(units []scoredUnit, cols []int) [][]float64 {
 			if !ok {
 				continue
 			}
-			row := m.weights[int(r)*n : int(r+1)*n]
-			for k, c := range cols {
-				s[k] += float64(row[c])
+			for _, c := range m.row(r) {
+				if k := slot[c.col]; k >= 0 {
+					s[k] += float64(c.w)
+				}
 			}
 		}
 		for k := range s {

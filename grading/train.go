@@ -443,13 +443,14 @@ func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Mod
 		}
 	}
 	m := &Model{columns: columns, col: map[string]int{}, bias: make([]float64, len(columns)), names: names,
-		index: make(map[featureID]int32, len(names)), weights: make([]float32, len(names)*len(columns))}
+		index: make(map[featureID]int32, len(names))}
 	for i, c := range columns {
 		m.col[c] = i
 	}
 	for i, n := range names {
 		m.index[hashFeature(n)] = int32(i)
 	}
+	weights := make([][]float64, len(columns)) // column → feature → weight
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range opt.Workers {
@@ -457,13 +458,7 @@ func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Mod
 		go func() {
 			defer wg.Done()
 			for c := range next {
-				w, b := ds.fitColumn(columns[c], sampleIdx, feats, len(names), opt)
-				m.bias[c] = b
-				for f, x := range w {
-					if math.Abs(x) >= 1e-3 {
-						m.weights[f*len(columns)+c] = float32(x)
-					}
-				}
+				weights[c], m.bias[c] = ds.fitColumn(columns[c], sampleIdx, feats, len(names), opt)
 			}
 		}()
 	}
@@ -472,6 +467,15 @@ func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Mod
 	}
 	close(next)
 	wg.Wait()
+	m.rowStart = make([]int32, 1, len(names)+1)
+	for f := range names {
+		for c := range columns {
+			if x := weights[c][f]; math.Abs(x) >= 1e-3 {
+				m.cells = append(m.cells, cell{uint16(c), float32(x)})
+			}
+		}
+		m.rowStart = append(m.rowStart, int32(len(m.cells)))
+	}
 	return m
 }
 
@@ -561,7 +565,6 @@ func (ds *dataset) fitColumn(col string, sampleIdx []int, feats map[int][]int32,
 // probability of its strongest unit under the model.
 func (m *Model) docScores(ds *dataset, i int) map[string]float64 {
 	out := map[string]float64{}
-	n := len(m.columns)
 	for _, u := range ds.docUnits[i] {
 		z := append([]float64(nil), m.bias...)
 		for _, name := range ds.units[u].names {
@@ -569,9 +572,8 @@ func (m *Model) docScores(ds *dataset, i int) map[string]float64 {
 			if !ok {
 				continue
 			}
-			row := m.weights[int(r)*n : int(r+1)*n]
-			for c := range z {
-				z[c] += float64(row[c])
+			for _, c := range m.row(r) {
+				z[c.col] += float64(c.w)
 			}
 		}
 		for c, col := range m.columns {
