@@ -208,16 +208,47 @@ func (r *Referentiel) negated(s string, i int) bool {
 	if r.negation == nil {
 		return false
 	}
+	from := clauseStart(s, i)
+	loc := r.negation.FindStringIndex(s[from:i])
+	if loc == nil {
+		return false
+	}
+	return r.neutral == nil || !r.neutral.MatchString(s[from+loc[0]:i])
+}
+
+// clauseStart returns where the clause holding position i starts: after
+// the last punctuation within 60 bytes before it.
+func clauseStart(s string, i int) int {
 	from := max(0, i-60)
 	if k := strings.LastIndexAny(s[from:i], ",;:.()\n\t"); k >= 0 {
 		from += k + 1
 	}
-	ctx := s[from:i]
-	loc := r.negation.FindStringIndex(ctx)
-	if loc == nil {
+	return from
+}
+
+// negationCues are the negation cues of a text, found once: no cue spans
+// a clause's punctuation, so those of a clause are the text's that stand in
+// it.
+type negationCues [][]int
+
+func (r *Referentiel) negationCues(s string) negationCues {
+	if r.negation == nil {
+		return nil
+	}
+	return r.negation.FindAllStringIndex(s, -1)
+}
+
+// negatedAt is negated with the text's cues found beforehand.
+func (r *Referentiel) negatedAt(s string, i int, cues negationCues) bool {
+	if r.negation == nil {
 		return false
 	}
-	return r.neutral == nil || !r.neutral.MatchString(ctx[loc[0]:])
+	from := clauseStart(s, i)
+	k := sort.Search(len(cues), func(k int) bool { return cues[k][0] >= from })
+	if k == len(cues) || cues[k][1] > i {
+		return false
+	}
+	return r.neutral == nil || !r.neutral.MatchString(s[cues[k][0]:i])
 }
 
 // negatedAfter reports whether what follows position i in its clause

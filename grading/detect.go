@@ -1,7 +1,7 @@
 package grading
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/dossier-cert/dossier"
@@ -38,14 +38,10 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 	findings := make([]dossier.Finding, 0, len(m.Elements))
 	for i, e := range m.Elements {
 		t := r.model.cut[m.Code+"/"+e.ID]
-		var ranked []int
-		for k := range units {
-			ranked = append(ranked, k)
-		}
-		sort.SliceStable(ranked, func(a, b int) bool { return probs[ranked[a]][i] > probs[ranked[b]][i] })
+		ranked := strongest(units, probs, i, 2*maxEvidence)
 		score := 0.0
-		for k := range units {
-			score = max(score, probs[k][i])
+		if len(ranked) > 0 {
+			score = probs[ranked[0]][i]
 		}
 		if st, ok := r.model.stage[m.Code+"/"+e.ID]; ok && hints[i] >= 0 {
 			hint := 0.0
@@ -91,6 +87,27 @@ func (r *Referentiel) checkModel(m *dossier.Modality, doc *document) []dossier.F
 		findings = append(findings, dossier.Finding{ID: e.ID, Competences: comps, Status: status, Evidence: ev})
 	}
 	return findings
+}
+
+// strongest returns the indices of the n units most probable for column
+// i, strongest first (the earlier unit first among equals).
+func strongest(units []scoredUnit, probs [][]float64, i, n int) []int {
+	top := make([]int, 0, n+1)
+	for k := range units {
+		p := probs[k][i]
+		if len(top) == n && p <= probs[top[n-1]][i] {
+			continue
+		}
+		j := len(top)
+		for j > 0 && probs[top[j-1]][i] < p {
+			j--
+		}
+		top = slices.Insert(top, j, k)
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
+	return top
 }
 
 // quoteText turns what a reader does not see as such into what they see:

@@ -2,6 +2,7 @@ package grading
 
 import (
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func (d *document) unitFeatures(opt featureOptions, keepNames bool) []scoredUnit
 			if p.number == 1 {
 				fs.add("s:", "page1")
 			}
-			out = append(out, scoredUnit{page: p, unit: ui, features: fs.ids, names: fs.names, heading: isHeading || header || !scorable(p.f.s[u.start:u.end], toks)})
+			out = append(out, scoredUnit{page: p, unit: ui, features: fs.done(), names: fs.names, heading: isHeading || header || !scorable(p.f.s[u.start:u.end], toks)})
 			// The sentence a list hangs from: "Je suis trois mesures :".
 			if t := p.f.s[u.start:u.end]; strings.HasSuffix(t, ":") {
 				intro = text
@@ -179,9 +180,10 @@ func (d *document) conceptHits(p *preparedPage) [][]string {
 			out[ui] = append(out[ui], name)
 		}
 	}
+	cues := d.r.negationCues(p.masked)
 	for _, name := range d.r.conceptNames {
 		for _, loc := range d.r.concepts[name].find(p.masked, p.occ) {
-			if d.r.negated(p.masked, loc[0]) || d.r.negatedAfter(p.masked, loc[1]) {
+			if d.r.negatedAt(p.masked, loc[0], cues) || d.r.negatedAfter(p.masked, loc[1]) {
 				add(loc[0], "neg:"+name)
 			} else {
 				add(loc[0], name)
@@ -215,14 +217,27 @@ func compactStrings(s []string) []string {
 // featureSet collects a unit's features once each.
 type featureSet struct {
 	ids   []featureID
-	seen  map[featureID]bool
+	seen  map[featureID]bool // when names are kept; otherwise ids are sorted and compacted at the end
 	names []string
 	keep  bool
 	buf   []byte
 }
 
 func newFeatureSet(keepNames bool) *featureSet {
-	return &featureSet{seen: make(map[featureID]bool, 64), keep: keepNames}
+	fs := &featureSet{keep: keepNames, ids: make([]featureID, 0, 256)}
+	if keepNames {
+		fs.seen = make(map[featureID]bool, 256)
+	}
+	return fs
+}
+
+// done returns the features, each once.
+func (fs *featureSet) done() []featureID {
+	if !fs.keep {
+		slices.Sort(fs.ids)
+		fs.ids = slices.Compact(fs.ids)
+	}
+	return fs.ids
 }
 
 func (fs *featureSet) add(prefix, s string) {
@@ -237,14 +252,14 @@ func (fs *featureSet) add2(prefix, a, b string) {
 
 func (fs *featureSet) addBytes() {
 	id := featureID(maphash.Bytes(featureSeed, fs.buf))
-	if fs.seen[id] {
-		return
-	}
-	fs.seen[id] = true
-	fs.ids = append(fs.ids, id)
 	if fs.keep {
+		if fs.seen[id] {
+			return
+		}
+		fs.seen[id] = true
 		fs.names = append(fs.names, string(fs.buf))
 	}
+	fs.ids = append(fs.ids, id)
 }
 
 // tokens splits folded text into words: runs of letters, numbers as "0",

@@ -1,6 +1,9 @@
 package grading
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"regexp/syntax"
 	"strings"
 	"testing"
@@ -113,4 +116,82 @@ func TestLiteralPrefix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Plain patterns matched by hand find what their regexps find, on the
+// sample dossiers' text and on the edges a regexp cares about.
+func TestPlainPatternsMatchAsRegexps(t *testing.T) {
+	r, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"objectif objectifs objectifsx objectif_ objectif2 l'objectif, objectifs. feuille de route feuilles de route",
+		"clients client-s clientèle clients' rendez-vous rendez-vousx 25 eer eers",
+	}
+	files, _ := filepath.Glob("../testdata/dossiers/*.html")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, fold(string(b)).s)
+	}
+	plain := 0
+	for name, c := range r.concepts {
+		for i, p := range c.pats {
+			if c.plain[i].text == "" {
+				continue
+			}
+			plain++
+			re := regexp.MustCompile(`^(?:` + p + `)\b`)
+			for _, s := range texts {
+				for at := 0; at < len(s); at++ {
+					want := at
+					if loc := re.FindStringIndex(s[at:]); loc != nil {
+						want = at + loc[1]
+					}
+					if got := c.plain[i].matchAt(s, at); got != want {
+						t.Fatalf("concept %s, pattern %q at %q: ends at %d, the regexp at %d", name, p, s[at:min(len(s), at+20)], got-at, want-at)
+					}
+				}
+			}
+		}
+	}
+	if plain < 300 {
+		t.Errorf("%d plain patterns, want the most frequent kind matched by hand", plain)
+	}
+}
+
+// Negation cues found once per page say what the search in each clause
+// says, where the clause is whole (its 60-byte window does not cut a word:
+// there the search would read a cue in the half of a word).
+func TestNegationCuesAsClauseSearch(t *testing.T) {
+	r, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"je n'ai pas encore defini d'indicateurs ; aucune analyse des ecarts, sans objectif (ni cible) je ne l'ai pas atteint mon objectif"}
+	files, _ := filepath.Glob("../testdata/dossiers/*.html")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		texts = append(texts, fold(string(b)).s)
+	}
+	checked := 0
+	for _, s := range texts {
+		cues := r.negationCues(s)
+		for i := 0; i <= len(s); i++ {
+			if i < len(s) && i > 0 && isWordByte(s[i-1]) {
+				continue // matches start at words
+			}
+			if from := clauseStart(s, i); from > 0 && !strings.ContainsRune(" ,;:.()\n\t", rune(s[from-1])) {
+				continue
+			}
+			if got, want := r.negatedAt(s, i, cues), r.negated(s, i); got != want {
+				t.Fatalf("at %q: cues say %v, the clause's search %v", s[max(0, i-60):i], got, want)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d positions", checked)
 }

@@ -20,16 +20,16 @@ type Model struct {
 	columns []string       // element ids, one column each
 	col     map[string]int // element id → column
 	bias    []float64
-	names   []string            // feature names, by row
-	index   map[featureID]int32 // feature → row
+	names   []string      // feature names, by row
+	index   *featureIndex // feature → row
 	// The weights, sparse: row r's non-zero weights are
 	// cells[rowStart[r]:rowStart[r+1]]. Most features matter to a few
 	// elements only.
 	rowStart []int32
 	cells    []cell
-	cut     map[string]threshold // "E5/objectifs_chiffres" → thresholds
-	stage   map[string]stage     // "E5/objectifs_chiffres" → how its sentence and hint scores make one
-	info    []string             // free lines about how it was trained
+	cut      map[string]threshold // "E5/objectifs_chiffres" → thresholds
+	stage    map[string]stage     // "E5/objectifs_chiffres" → how its sentence and hint scores make one
+	info     []string             // free lines about how it was trained
 }
 
 // cell is a feature's weight for one column.
@@ -54,7 +54,7 @@ const modelMagic = "dossier-model\t1"
 func ParseModel(data []byte) (*Model, error) {
 	text := string(data)
 	rowsWanted := strings.Count(text, "\nw\t")
-	m := &Model{col: map[string]int{}, index: make(map[featureID]int32, rowsWanted), cut: map[string]threshold{}, stage: map[string]stage{},
+	m := &Model{col: map[string]int{}, index: newFeatureIndex(rowsWanted), cut: map[string]threshold{}, stage: map[string]stage{},
 		names: make([]string, 0, rowsWanted)}
 	line := 0
 	bad := func(format string, args ...any) error {
@@ -84,7 +84,7 @@ func ParseModel(data []byte) (*Model, error) {
 				return nil, bad("weights before columns")
 			}
 			id := hashFeature(name)
-			if m.index[id] = int32(rows); len(m.index) != rows+1 {
+			if !m.index.add(id, int32(rows)) {
 				return nil, bad("feature %q twice", name)
 			}
 			if m.rowStart == nil {
@@ -310,7 +310,7 @@ func (m *Model) scores(units []scoredUnit, cols []int) [][]float64 {
 			s[k] = m.bias[c]
 		}
 		for _, f := range u.features {
-			r, ok := m.index[f]
+			r, ok := m.index.get(f)
 			if !ok {
 				continue
 			}

@@ -51,6 +51,62 @@ type concept struct {
 	// starts[i], when set, are the ids of literals one of which every
 	// match of alts[i] starts with: it is tried only where they stand.
 	starts [][]int32
+	// plain[i] is set when pattern i is plain text, or plain text and an
+	// optional "s": matched by hand where its literal stands, no regexp.
+	plain []plainPattern
+}
+
+// plainPattern is a pattern of plain text ("feuille de route"), maybe
+// followed by an optional s ("objectifs?").
+type plainPattern struct {
+	text     string
+	optional byte // 's', or 0
+}
+
+func plainOf(p string) plainPattern {
+	isText := func(t string) bool {
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == ' ' || c == '\'' || c == '-') {
+				return false
+			}
+		}
+		return t != ""
+	}
+	switch {
+	case isText(p):
+		return plainPattern{text: p}
+	case strings.HasSuffix(p, "s?") && isText(p[:len(p)-2]):
+		return plainPattern{text: p[:len(p)-2], optional: 's'}
+	}
+	return plainPattern{}
+}
+
+// matchAt returns where the pattern's match at position at of s ends, as
+// the regexp (?:p)\b would, or at when there is none.
+func (pp plainPattern) matchAt(s string, at int) int {
+	if !strings.HasPrefix(s[at:], pp.text) {
+		return at
+	}
+	end := at + len(pp.text)
+	if pp.optional != 0 && end < len(s) && s[end] == pp.optional && wordBoundary(s, end+1) {
+		return end + 1
+	}
+	if wordBoundary(s, end) {
+		return end
+	}
+	return at
+}
+
+// wordBoundary is the regexp \b at position i, after a match that ends
+// with a word character or not.
+func wordBoundary(s string, i int) bool {
+	before := i > 0 && asciiWord(s[i-1])
+	after := i < len(s) && asciiWord(s[i])
+	return before != after
+}
+
+func asciiWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // lazyRegexp is a regexp compiled on first use, safely from several
@@ -69,8 +125,9 @@ func (l *lazyRegexp) get() *regexp.Regexp {
 
 // newConcept prepares patterns that compilePatterns has checked.
 func newConcept(pats []string, lits *literals) *concept {
-	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats))}
+	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats)), plain: make([]plainPattern, len(pats))}
 	for i, p := range pats {
+		c.plain[i] = plainOf(p)
 		c.alts[i].expr = `(?:` + p + `)\b`
 		c.anchored[i].expr = `^(?:` + p + `)\b`
 		need, prefixes := literalPrefix(p)
@@ -224,7 +281,11 @@ func (c *concept) find(s string, occ [][]int) [][]int {
 					continue
 				}
 				last = at
-				if loc := c.anchored[i].get().FindStringIndex(s[at:]); loc != nil {
+				if lit := c.plain[i]; lit.text != "" {
+					if end := lit.matchAt(s, at); end > at {
+						locs = append(locs, []int{at, end})
+					}
+				} else if loc := c.anchored[i].get().FindStringIndex(s[at:]); loc != nil {
 					locs = append(locs, []int{at, at + loc[1]})
 				}
 			}

@@ -403,6 +403,11 @@ func allIndices(n int) []int {
 	return out
 }
 
+// minWeight is the smallest weight a model keeps: smaller ones change no
+// decision (a sentence has a few hundred features) and would only make the
+// model longer to read at every start.
+const minWeight = 0.02
+
 // fit trains one logistic regression per column on the units of the
 // given samples.
 func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Model {
@@ -443,12 +448,12 @@ func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Mod
 		}
 	}
 	m := &Model{columns: columns, col: map[string]int{}, bias: make([]float64, len(columns)), names: names,
-		index: make(map[featureID]int32, len(names))}
+		index: newFeatureIndex(len(names))}
 	for i, c := range columns {
 		m.col[c] = i
 	}
 	for i, n := range names {
-		m.index[hashFeature(n)] = int32(i)
+		m.index.add(hashFeature(n), int32(i))
 	}
 	weights := make([][]float64, len(columns)) // column → feature → weight
 	var wg sync.WaitGroup
@@ -470,7 +475,7 @@ func (ds *dataset) fit(sampleIdx []int, columns []string, opt TrainOptions) *Mod
 	m.rowStart = make([]int32, 1, len(names)+1)
 	for f := range names {
 		for c := range columns {
-			if x := weights[c][f]; math.Abs(x) >= 1e-3 {
+			if x := weights[c][f]; math.Abs(x) >= minWeight {
 				m.cells = append(m.cells, cell{uint16(c), float32(x)})
 			}
 		}
@@ -568,7 +573,7 @@ func (m *Model) docScores(ds *dataset, i int) map[string]float64 {
 	for _, u := range ds.docUnits[i] {
 		z := append([]float64(nil), m.bias...)
 		for _, name := range ds.units[u].names {
-			r, ok := m.index[hashFeature(name)]
+			r, ok := m.index.get(hashFeature(name))
 			if !ok {
 				continue
 			}
