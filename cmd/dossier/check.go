@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -94,22 +95,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// A command that reads a few documents and exits: collecting garbage
 	// less often costs a little memory and saves a good share of its run.
 	debug.SetGCPercent(400)
-	// Documents are read (in the extractor's child process) while the
-	// referentiel loads and while the previous document is checked: on
-	// two cores, reading and checking overlap.
+	// Documents are read (each in an extractor's child process) while the
+	// referentiel loads and while the previous ones are checked, as many
+	// at once as there are cores, and reported in the order given.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	texts := make(chan extracted, 1)
-	go func() {
-		defer close(texts)
-		for _, path := range fs.Args() {
-			select {
-			case texts <- extractFile(ctx, path, rf.limits):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	texts := readAll(ctx, fs.Args(), rf.limits, runtime.GOMAXPROCS(0))
 	ref, err := rf.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "dossier check: %v\n", err)
@@ -155,6 +146,36 @@ func writtenModalities(ref *grading.Referentiel) []string {
 			out = append(out, m.Code)
 		}
 	}
+	return out
+}
+
+// readAll reads files with up to n readers at once and delivers them in
+// order; it stops when ctx is done.
+func readAll(ctx context.Context, paths []string, lim extract.Limits, n int) <-chan extracted {
+	out := make(chan extracted)
+	pending := make(chan chan extracted, max(1, n))
+	go func() {
+		defer close(pending)
+		for _, path := range paths {
+			one := make(chan extracted, 1)
+			select {
+			case pending <- one: // at most n read ahead
+			case <-ctx.Done():
+				return
+			}
+			go func() { one <- extractFile(ctx, path, lim) }()
+		}
+	}()
+	go func() {
+		defer close(out)
+		for one := range pending {
+			select {
+			case out <- <-one:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	return out
 }
 
