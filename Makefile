@@ -24,9 +24,10 @@ check: ## check the sample E5 dossier from the command line (no server)
 build: ## build bin/dossier
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dossier
 
-test: ## the whole suite: unit and integration tests with the race detector, then the PDF corpus
+test: ## the whole suite: unit and integration tests with the race detector, the detector on its test split, then the PDF corpus
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -run '^TestTestSplit$$' -v ./grading/corpus/ | grep -E '^(---|ok|FAIL)|test split|under its floor'
 	$(MAKE) corpus
 
 corpus: ## read every PDF of ../shared/corpus/pdf-wild: text or a contract error, never a crash or a hang; compare with pdftotext

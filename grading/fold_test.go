@@ -145,15 +145,25 @@ func TestPlainPatternsMatchAsRegexps(t *testing.T) {
 			}
 			plain++
 			re := regexp.MustCompile(`^(?:` + p + `)\b`)
+			lit := c.plain[i].text
 			for _, s := range texts {
-				for at := 0; at < len(s); at++ {
-					want := at
-					if loc := re.FindStringIndex(s[at:]); loc != nil {
-						want = at + loc[1]
+				// Where the pattern's text stands (find tries it there
+				// only), and the position after each, where it does not.
+				for from := 0; ; {
+					k := strings.Index(s[from:], lit)
+					if k < 0 {
+						break
 					}
-					if got := c.plain[i].matchAt(s, at); got != want {
-						t.Fatalf("concept %s, pattern %q at %q: ends at %d, the regexp at %d", name, p, s[at:min(len(s), at+20)], got-at, want-at)
+					for _, at := range []int{from + k, from + k + 1} {
+						want := at
+						if loc := re.FindStringIndex(s[at:]); loc != nil {
+							want = at + loc[1]
+						}
+						if got := c.plain[i].matchAt(s, at); got != want {
+							t.Fatalf("concept %s, pattern %q at %q: ends at %d, the regexp at %d", name, p, s[at:min(len(s), at+20)], got-at, want-at)
+						}
 					}
+					from += k + 1
 				}
 			}
 		}

@@ -27,8 +27,8 @@ const dir = "../../testdata/corpus"
 // by `dossier eval --floors`): a change that makes one element worse on
 // documents no training saw fails here.
 func TestTestSplit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the whole test split")
+	if testing.Short() || raceEnabled {
+		t.Skip("reads the whole test split; run without the race detector (make test runs it so)")
 	}
 	c, err := corpus.Load(dir)
 	if err != nil {
