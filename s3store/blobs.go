@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/dossier-cert/dossier"
@@ -46,19 +47,20 @@ func (b *Blobs) Put(ctx context.Context, key string, body io.ReadSeeker, size in
 		in.ContentType = &contentType
 	}
 	if size > b.s.partSize {
-		// The uploader reads parts from the body; bound it to size, as
-		// PutObject's Content-Length does, and let it read parts in place
-		// when it can (a file, a bytes.Reader) rather than copy them.
-		in.ContentLength = nil
-		in.Body = io.LimitReader(body, size)
+		// The transfer manager reads parts from the body; bound it to
+		// size, as PutObject's Content-Length does, and let it read parts
+		// in place when it can (a file, a bytes.Reader) rather than copy
+		// them.
+		var part io.Reader = io.LimitReader(body, size)
 		if ra, ok := body.(io.ReaderAt); ok {
 			off, err := body.Seek(0, io.SeekCurrent)
 			if err != nil {
 				return fmt.Errorf("put %s: %w", key, err)
 			}
-			in.Body = io.NewSectionReader(ra, off, size)
+			part = io.NewSectionReader(ra, off, size)
 		}
-		_, err = b.s.uploader.Upload(ctx, in)
+		up := &transfermanager.UploadObjectInput{Bucket: in.Bucket, Key: in.Key, Body: part, ContentType: in.ContentType}
+		_, err = b.s.uploader.UploadObject(ctx, up)
 	} else {
 		_, err = b.s.client.PutObject(ctx, in)
 	}

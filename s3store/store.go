@@ -14,7 +14,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -25,12 +25,14 @@ const (
 	DefaultRegion   = "us-east-1"
 	DefaultPartSize = 16 << 20
 	DefaultTimeout  = 30 * time.Second
+	// MinPartSize is the smallest part S3 takes in a multipart upload.
+	MinPartSize = 5 << 20
 )
 
 // Store is a connection to one bucket. It is safe for concurrent use.
 type Store struct {
 	client   *s3.Client
-	uploader *manager.Uploader
+	uploader *transfermanager.Client
 	presign  *s3.PresignClient
 	bucket   string
 	prefix   string
@@ -65,8 +67,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if s.partSize == 0 {
 		s.partSize = DefaultPartSize
 	}
-	if s.partSize < manager.MinUploadPartSize {
-		return nil, fmt.Errorf("s3store: part size %d under the minimum %d", s.partSize, manager.MinUploadPartSize)
+	if s.partSize < MinPartSize {
+		return nil, fmt.Errorf("s3store: part size %d under the minimum %d", s.partSize, MinPartSize)
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -101,11 +103,15 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	s.uploader = manager.NewUploader(s.client, func(u *manager.Uploader) {
-		u.PartSize = s.partSize
-		// The uploader has its own setting, which defaults to
+	s.uploader = transfermanager.New(s.client, func(o *transfermanager.Options) {
+		o.PartSizeBytes = s.partSize
+		o.MultipartUploadThreshold = s.partSize
+		// The transfer manager has its own setting, which defaults to
 		// WhenSupported whatever the client says.
-		u.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		// A failed multipart upload is aborted with a fresh context even
+		// when the request's was cancelled: no parts are left behind.
+		o.FailTimeout = s.timeout
 	})
 	s.presign = s3.NewPresignClient(s.client)
 	return s, nil

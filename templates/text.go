@@ -20,7 +20,7 @@ const (
 
 // replacement stands for characters the fonts cannot draw (emoji, scripts
 // outside DejaVu Sans). A run of them becomes one.
-const replacement = "?"
+const replacement = '?'
 
 // composed maps a letter followed by a combining mark to its precomposed
 // form, for the French (and a few neighbouring) letters: text extracted from
@@ -87,14 +87,14 @@ func sanitize(s string) string {
 		case r == utf8.RuneError && n == 1:
 			// invalid UTF-8: a replacement like any unknown character
 			if !repl {
-				emit('?')
+				emit(replacement)
 				repl = true
 			}
 		case unicode.Is(unicode.Mn, r) && !cov.has(r):
 			// a stray combining mark or variation selector
 		case !cov.has(r):
 			if !repl {
-				emit('?')
+				emit(replacement)
 				repl = true
 			}
 		default:

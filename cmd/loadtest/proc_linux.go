@@ -10,9 +10,6 @@ import (
 	"syscall"
 )
 
-// memoryMeasured says whether this system reports processes' memory.
-const memoryMeasured = true
-
 // sysProcAttr puts a child in a process group of its own, so that a
 // Ctrl-C at the terminal reaches only the load test, which stops the
 // children in order, and has the kernel kill it if the load test dies.

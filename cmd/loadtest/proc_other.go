@@ -7,10 +7,6 @@ import (
 	"syscall"
 )
 
-// memoryMeasured says whether this system reports processes' memory: the
-// load test reads Linux's /proc; elsewhere memory is not reported.
-const memoryMeasured = false
-
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func signalGroup(pid int, sig syscall.Signal) error {

@@ -190,7 +190,7 @@ func (s *stack) startRedis(cfg Config) error {
 			return nil
 		case cfg.RedisDB >= 0:
 			// A database asked for: no quiet fallback.
-			return fmt.Errorf("Redis %s: %w", cfg.RedisAddr, err)
+			return fmt.Errorf("redis at %s: %w", cfg.RedisAddr, err)
 		}
 		s.redisNote = fmt.Sprintf("embedded Redis (miniredis, in the load test's process): %s did not answer (%v)", cfg.RedisAddr, err)
 	} else {

@@ -176,7 +176,38 @@ func testBlobMultipart(t *testing.T, b dossier.Blobs, _ dossier.Records) {
 	}
 	got, _ = get(t, b, "plain.bin")
 	sameBytes(t, "multipart Get from a plain reader", got, data[:6<<20])
+
+	// A body that fails after the first part: the upload is aborted and
+	// nothing is stored, never half an object.
+	broken := struct{ io.ReadSeeker }{&failingReader{r: bytes.NewReader(data), after: 7 << 20}}
+	if err := b.Put(ctx(t), "broken.bin", broken, int64(len(data)), "application/octet-stream"); err == nil {
+		t.Fatal("Put of a body that fails half-way: nil error")
+	}
+	if _, _, err := b.Get(ctx(t), "broken.bin"); !errors.Is(err, dossier.ErrNotFound) {
+		t.Errorf("Get after a failed multipart Put: %v, want ErrNotFound", err)
+	}
 }
+
+// failingReader reads r until after bytes, then fails.
+type failingReader struct {
+	r     *bytes.Reader
+	after int64
+	read  int64
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.read >= f.after {
+		return 0, errors.New("connection reset by the client")
+	}
+	if rest := f.after - f.read; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := f.r.Read(p)
+	f.read += int64(n)
+	return n, err
+}
+
+func (f *failingReader) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
 
 func testBlobOverwrite(t *testing.T, b dossier.Blobs, _ dossier.Records) {
 	put(t, b, "a/text.json", []byte(`{"v":1}`), "application/json")
