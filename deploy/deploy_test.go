@@ -846,7 +846,7 @@ func checkComposeDossier(t *testing.T, b *binary, doc map[string]any, name strin
 			t.Errorf("secret %s is not declared at the top level", s)
 		}
 	}
-	for _, k := range []string{"DOSSIER_TOKEN_SECRET_FILE", "DOSSIER_SIGNING_KEY"} {
+	for _, k := range []string{"DOSSIER_TOKEN_SECRET_FILE", "DOSSIER_SIGNING_KEY", "DOSSIER_SIGNING_CERTIFICATE"} {
 		if v, ok := env[k]; ok {
 			sec, found := strings.CutPrefix(v, "/run/secrets/")
 			if !found || !slices.Contains(secrets, sec) {
@@ -1226,7 +1226,7 @@ func checkDeployment(t *testing.T, b *binary, objs []object, o object) string {
 	}
 	// Files the settings name are mounted from a Secret or ConfigMap
 	// that the templates declare.
-	for _, k := range []string{"DOSSIER_TOKEN_SECRET_FILE", "DOSSIER_SIGNING_KEY", "DOSSIER_PUBLIC_KEYS"} {
+	for _, k := range []string{"DOSSIER_TOKEN_SECRET_FILE", "DOSSIER_SIGNING_KEY", "DOSSIER_SIGNING_CERTIFICATE", "DOSSIER_PUBLIC_KEYS"} {
 		p, ok := env[k]
 		if !ok {
 			continue
