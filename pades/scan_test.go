@@ -8,7 +8,7 @@ import (
 
 // TestSeekerReadsOnce: a dictionary after another with no stream after
 // them reads the file once, not once a dictionary (issue 14: a 5 MB body
-// of "/Type/EmbeddedFile" took 20 s).
+// of "/Type/EmbeddedFile" took 22 s).
 func TestSeekerReadsOnce(t *testing.T) {
 	data := []byte(strings.Repeat("/Type/EmbeddedFile ", 10000) + "stream" + strings.Repeat(" ", 10000))
 	s := newSeeker(data, "stream")
@@ -30,7 +30,7 @@ func TestSeekerReadsOnce(t *testing.T) {
 }
 
 // TestHexRunsReadOnce: many byte ranges naming one long value read it
-// once (issue 14: a 5 MB body of them took 1 min 40 s).
+// once (issue 14: a 5 MB body of them took 1 min 26 s).
 func TestHexRunsReadOnce(t *testing.T) {
 	data := []byte("<" + strings.Repeat("0123456789abcdef", 1000) + "x>" + "<12>" + "<ab")
 	h := newHexRuns(data)
