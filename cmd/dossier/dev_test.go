@@ -256,3 +256,18 @@ func TestDevDocumentFile(t *testing.T) {
 	}
 	checkFile("after a refused re-upload")
 }
+
+// TestAppOrigins: dev's embedded S3 lets the app's pages call it, under
+// every name of the loopback, and no other page.
+func TestAppOrigins(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":      "http://127.0.0.1:8080 http://localhost:8080 http://[::1]:8080",
+		":8080":               "http://127.0.0.1:8080 http://localhost:8080 http://[::1]:8080",
+		"192.168.1.10:8080":   "http://192.168.1.10:8080",
+		"dossier.local:18080": "http://dossier.local:18080",
+	} {
+		if got := strings.Join(appOrigins(addr), " "); got != want {
+			t.Errorf("appOrigins(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -114,7 +114,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(log, "data", err)
 	}
 	if cfg.S3Endpoint == "" {
-		srv, err := s3local.Start(s3local.Options{Dir: filepath.Join(cfg.DataDir, "s3")})
+		// Credentials new at each start unless given (S3_ACCESS_KEY,
+		// S3_SECRET_KEY); browsers may upload from the app's pages only.
+		srv, err := s3local.Start(s3local.Options{Dir: filepath.Join(cfg.DataDir, "s3"),
+			AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, AllowedOrigins: appOrigins(cfg.Addr)})
 		if err != nil {
 			return fail(log, "embedded S3", err)
 		}
@@ -215,6 +218,21 @@ func baseURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// appOrigins are the origins of the app's pages served on addr: its
+// base URL, and the same port under the other names of the loopback
+// (a browser opening http://localhost:8080 says so in Origin).
+func appOrigins(addr string) []string {
+	base := baseURL(addr)
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		return []string{base}
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return []string{"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port}
+	}
+	return []string{base}
 }
 
 func fail(log *slog.Logger, what string, err error) int {
