@@ -24,7 +24,11 @@
 //	GET  /login?token=…                             exchanges an emailed token for a cookie, redirects to /
 //	POST /logout                                    clears the cookie
 //	GET  /verify/{code}                             public: is the attestation with this code valid? (JSON or HTML)
-//	POST /verify                                    public: the same for an attestation PDF or signed JSON sent as the body
+//	POST /verify                                    public: the same for an attestation PDF or signed JSON sent as the body (5 MB at most)
+//
+// /login (any method) and /verify are limited per client address
+// (Config.PublicRate): over, 429 with Retry-After.
+//
 //	GET  /api/v1/me                                 who the token says the caller is
 //	POST /api/v1/tokens                             admin: issue a token
 //	POST /api/v1/sessions                           admin: create a session

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -102,10 +101,8 @@ func (s *Server) getAttestationsZIP(w http.ResponseWriter, r *http.Request, _ *C
 	attachment(w, "application/zip", "attestations-"+session+".zip")
 	zw := zip.NewWriter(w)
 	var index bytes.Buffer
-	index.WriteString("\uFEFF")
-	cw := csv.NewWriter(&index)
-	cw.Comma, cw.UseCRLF = ';', true
-	cw.Write([]string{"numero_attestation", "numero_candidat", "type", "etat", "fichier"})
+	cw, _ := newCSVWriter(&index) // a bytes.Buffer does not fail
+	cw.Write("numero_attestation", "numero_candidat", "type", "etat", "fichier")
 	for i, a := range list {
 		body := first
 		if i > 0 {
@@ -134,7 +131,7 @@ func (s *Server) getAttestationsZIP(w http.ResponseWriter, r *http.Request, _ *C
 		if body != nil {
 			body.Close()
 		}
-		cw.Write([]string{a.number, a.candidate, exportKinds[a.kind], state, name})
+		cw.Write(a.number, a.candidate, exportKinds[a.kind], state, name)
 	}
 	cw.Flush()
 	f, err := zw.Create("liste.csv")

@@ -96,7 +96,7 @@ var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
 // with candidates c1 (assessed by anne) and c2 (assessed by bruno), and a
 // session s2 with its own candidate c1.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	api     *httpapi.Server
 	blobs   dossier.Blobs
@@ -107,7 +107,7 @@ type env struct {
 	logs    *syncBuffer
 }
 
-func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
 	store := s3test.NewStore(t, s3test.Embedded(t))
 	e := &env{t: t, blobs: store.Blobs(), records: store.Records(), queue: &fakeQueue{},
@@ -218,7 +218,7 @@ func (e *env) do(req request) reply {
 }
 
 // jsonBody encodes v.
-func jsonBody(t *testing.T, v any) []byte {
+func jsonBody(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"slices"
@@ -105,24 +104,20 @@ func (s *Server) getHistoryCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 		return err
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma, cw.UseCRLF = ';', true
-	cw.Write([]string{"date", "auteur", "action", "epreuve", "fichier", "sha256", "etat", "competence", "verdict", "attestation", "detail"})
+	cw, err := newCSVWriter(&buf)
+	if err != nil {
+		return err
+	}
+	cw.Write("date", "auteur", "action", "epreuve", "fichier", "sha256", "etat", "competence", "verdict", "attestation", "detail")
 	for _, e := range events {
 		action := actionLabels[e.Action]
 		if action == "" {
 			action = string(e.Action)
 		}
-		row := []string{e.At.In(paris).Format(time.RFC3339), e.Actor, action, e.Modality, e.FileName, e.SHA256,
-			string(e.State), e.Competence, string(e.Verdict), e.Attestation, e.Detail}
-		for i := range row {
-			row[i] = cell(row[i])
-		}
-		cw.Write(row)
+		cw.Write(e.At.In(paris).Format(time.RFC3339), e.Actor, action, e.Modality, e.FileName, e.SHA256,
+			string(e.State), e.Competence, string(e.Verdict), e.Attestation, e.Detail)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "historique-"+session+"-"+id+".csv")

@@ -439,6 +439,8 @@ func normalizeCandidate(c *dossier.Candidate, today string) []fieldProblem {
 	if c.Email != "" {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || a.Name != "" {
 			bad("email", "Adresse électronique « %s » invalide.", c.Email)
+		} else if msg := emailProblem(c.Email); msg != "" {
+			bad("email", "Adresse électronique « %s » refusée : %s.", c.Email, msg)
 		}
 	}
 
@@ -447,6 +449,42 @@ func normalizeCandidate(c *dossier.Candidate, today string) []fieldProblem {
 		bad("access_route", "Modalité d'accès « %s » inconnue : %s.", c.AccessRoute, strings.Join(cdc.AccessRoutes, ", "))
 	}
 	return p
+}
+
+// emailProblem says what is wrong with an address net/mail accepts but a
+// person's mailbox does not look like, or "": RFC 5322 allows a local
+// part such as "=cmd|' /C calc'!A0", which a spreadsheet of login links
+// would run as a formula. The local part is letters, digits and . _ - + '
+// starting with a letter or a digit; the domain, labels of letters,
+// digits and hyphens with at least one dot.
+func emailProblem(addr string) string {
+	local, domain, _ := strings.Cut(addr, "@")
+	if len(addr) > 254 {
+		return "trop longue (254 caractères au plus)"
+	}
+	if r, _ := utf8.DecodeRuneInString(local); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return "elle doit commencer par une lettre ou un chiffre"
+	}
+	for _, r := range local {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(".-_+'", r) {
+			return fmt.Sprintf("caractère %q inattendu avant le @ (lettres, chiffres et . - _ + ' seulement)", r)
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return "le domaine après le @ doit contenir un point (exemple.fr)"
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return fmt.Sprintf("domaine « %s » mal formé", domain)
+		}
+		for _, r := range l {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' {
+				return fmt.Sprintf("caractère %q inattendu dans le domaine", r)
+			}
+		}
+	}
+	return ""
 }
 
 // cleanName trims a name and collapses its inner spaces.

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"strings"
@@ -166,10 +165,10 @@ func (s *Server) getResultsCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 	}
 	ref := s.cfg.Referentiel
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	cw, err := newCSVWriter(&buf)
+	if err != nil {
+		return err
+	}
 	head := []string{"numero_candidat", "nom", "prenoms", "decisions"}
 	for _, c := range ref.Competences {
 		head = append(head, c.Code)
@@ -178,10 +177,10 @@ func (s *Server) getResultsCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 		head = append(head, b.Code)
 	}
 	head = append(head, "resultat", "blocs_valides", "attestation")
-	cw.Write(head)
+	cw.Write(head...)
 	for _, row := range rows {
 		c := row.Candidate
-		rec := []string{cell(c.ID), cell(c.LastName), cell(strings.Join(c.FirstNames, " ")), decisionLabels[row.Decisions]}
+		rec := []string{c.ID, c.LastName, strings.Join(c.FirstNames, " "), decisionLabels[row.Decisions]}
 		comp := map[string]string{}
 		bloc := map[string]string{}
 		result := "décisions non transmises"
@@ -210,11 +209,10 @@ func (s *Server) getResultsCSV(w http.ResponseWriter, r *http.Request, _ *Claims
 		for _, b := range ref.Blocs {
 			rec = append(rec, bloc[b.Code])
 		}
-		rec = append(rec, cell(result), strings.Join(validated, " "), row.Attestation)
-		cw.Write(rec)
+		rec = append(rec, result, strings.Join(validated, " "), row.Attestation)
+		cw.Write(rec...)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "resultats-"+session+".csv")
@@ -226,14 +224,4 @@ var decisionLabels = map[string]string{
 	decisionsNone:      "aucune",
 	decisionsDraft:     "brouillon",
 	decisionsSubmitted: "transmises",
-}
-
-// cell keeps a spreadsheet from reading a name as a formula (CSV
-// injection): a cell starting with = + - @ or a control character gets a
-// leading apostrophe.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

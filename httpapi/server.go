@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"time"
@@ -100,6 +101,26 @@ type Config struct {
 	// des certifications, 01 23 45 67 89"). Empty: the certifier.
 	Contact string
 
+	// PublicRate is how many requests a minute one client address may
+	// make, on average, to each group of public routes: the login link
+	// (/login), the verification of attestations (/verify, /verify/{code});
+	// PublicBurst is how many it may make at once. Over, the answer is a
+	// 429 with Retry-After. An IPv6 client counts as its /64. Zero:
+	// DefaultPublicRate and DefaultPublicBurst; a negative PublicRate
+	// turns the limit off (a proxy in front limits already).
+	PublicRate  int
+	PublicBurst int
+	// RateClients is how many client addresses each group keeps track
+	// of; when full, the one seen least recently is forgotten. Zero:
+	// DefaultRateClients.
+	RateClients int
+	// TrustedProxies are the reverse proxies in front of the service
+	// (ParseTrustedProxies): for a request from one of them, the client is
+	// the last address of X-Forwarded-For that is not one of them. Nil:
+	// X-Forwarded-For is ignored, the client is the peer of the
+	// connection; behind a proxy, every client then counts as the proxy.
+	TrustedProxies []netip.Prefix
+
 	// Logger gets one line per request. Nil: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock of decisions, uploads and token expiry. Nil:
@@ -127,6 +148,8 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	csrf    *http.CrossOriginProtection
+	// The rate limits of the public routes (limiterFor); nil: none.
+	loginLimit, verifyLimit *limiter
 
 	written        []string        // written modalities, in order
 	competences    map[string]bool // nil: not checked
@@ -176,6 +199,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenAfterJury <= 0 {
 		cfg.TokenAfterJury = DefaultTokenAfterJury
 	}
+	if cfg.PublicRate == 0 {
+		cfg.PublicRate = DefaultPublicRate
+	}
+	if cfg.PublicBurst <= 0 {
+		cfg.PublicBurst = DefaultPublicBurst
+	}
+	if cfg.RateClients <= 0 {
+		cfg.RateClients = DefaultRateClients
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -183,6 +215,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	if cfg.PublicRate > 0 {
+		s.loginLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.RateClients, cfg.Now)
+		s.verifyLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.RateClients, cfg.Now)
+	}
 	s.written = defaultWritten
 	if ref := cfg.Referentiel; ref != nil {
 		s.written = nil
@@ -301,8 +337,10 @@ func (s *Server) routes() {
 	}
 }
 
-// public registers a route anyone may call.
+// public registers a route anyone may call, rate-limited by client
+// address when its path is one of limiterFor's, whatever its method.
 func (s *Server) public(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	h = s.limited(s.limiterFor(pattern), h)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)

@@ -65,6 +65,37 @@ A010,"Bleu","Bleu",Ida,2030-01-01,F,,,
 A011,  Le Goff ,Le  Goff,Yann-Noël,1993-07-14,M,29019,yann@example.fr,candidat_libre
 `
 
+// TestImportRefusesFormulaEmails: an e-mail address a spreadsheet would run
+// as a formula is refused at import, on its line (issue 14: it went into
+// the login links' CSV as it was).
+func TestImportRefusesFormulaEmails(t *testing.T) {
+	e := newEnv(t)
+	body := "id,birth_name,first_names,birth_date,sex,email\n" +
+		"B001,Martin,Léa,1990-01-01,F,=cmd@x.fr\n" +
+		"B002,Martin,Paul,1990-01-01,M,paul.martin@example.fr\n" +
+		"B003,Martin,Eve,1990-01-01,F,+33612345678@x.fr\n" +
+		"B004,Martin,Max,1990-01-01,M,a|calc@x.fr\n" +
+		"B005,Martin,Ida,1990-01-01,F,ida@intranet\n"
+	r := e.do(request{method: "POST", path: "/api/v1/sessions/s1/candidates", token: e.admin(), contentType: "text/csv", body: []byte(body)})
+	rep := decode[httpapi.ImportReport](t, r)
+	if !slices.Equal(rep.Created, []string{"B002"}) {
+		t.Errorf("created %q, want B002 only", rep.Created)
+	}
+	want := []struct {
+		line int
+		says string
+	}{{2, "commencer par une lettre ou un chiffre"}, {4, "commencer par une lettre ou un chiffre"}, {5, "'|'"}, {6, "point"}}
+	if len(rep.Errors) != len(want) {
+		t.Fatalf("errors %+v, want %d", rep.Errors, len(want))
+	}
+	for i, w := range want {
+		got := rep.Errors[i]
+		if got.Line != w.line || got.Field != "email" || !strings.Contains(got.Message, "refusée") || !strings.Contains(got.Message, w.says) {
+			t.Errorf("error %d = %+v, want line %d saying %q", i, got, w.line, w.says)
+		}
+	}
+}
+
 func TestImportCSV(t *testing.T) {
 	e := newEnv(t)
 	path := "/api/v1/sessions/s1/candidates"

@@ -15,8 +15,16 @@ import (
 	"github.com/dossier-cert/dossier/attest"
 )
 
-// maxVerifyBytes bounds an attestation sent to POST /verify.
+// maxVerifyBytes bounds an attestation sent to POST /verify. An
+// attestation PDF is some 60 KB; what is over is refused before it is
+// read, and what is read is read once, whatever it holds (pades reads
+// each byte a bounded number of times).
 const maxVerifyBytes = 5 << 20
+
+// errVerifyTooLarge is the 413 of POST /verify.
+var errVerifyTooLarge = dossier.Errorf(dossier.ETooLarge,
+	"Ce fichier est trop volumineux pour être une attestation (limite : %s ; une attestation fait moins de 1 Mo). Envoyez le PDF de l'attestation tel que l'organisme l'a délivré, ou vérifiez-la avec le code imprimé dessus.",
+	dossier.FormatSize(maxVerifyBytes))
 
 // verifyView is the answer of /verify. It says no more than the signed
 // attestation does: Attestation is the attestation as signed, and only
@@ -136,8 +144,12 @@ func (s *Server) verifyFile(w http.ResponseWriter, r *http.Request) error {
 	return s.answerVerification(w, r, viewOf(v), nil)
 }
 
-// readVerifyBody reads the attestation sent to POST /verify.
+// readVerifyBody reads the attestation sent to POST /verify, at most
+// maxVerifyBytes of it.
 func readVerifyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxVerifyBytes+multipartSlack {
+		return nil, errVerifyTooLarge
+	}
 	body := io.Reader(http.MaxBytesReader(w, r.Body, maxVerifyBytes+multipartSlack))
 	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		mr := multipart.NewReader(body, params["boundary"])
@@ -147,7 +159,7 @@ func readVerifyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 				return nil, invalid("Le formulaire n'a pas de champ « file » : joignez-y l'attestation.")
 			}
 			if err != nil {
-				return nil, readError(err, maxVerifyBytes)
+				return nil, verifyReadError(err)
 			}
 			if part.FormName() == "file" {
 				body = part
@@ -156,16 +168,30 @@ func readVerifyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 			part.Close()
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(body, maxVerifyBytes+1))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, maxVerifyBytes+1)))
+	}
+	_, err := buf.ReadFrom(io.LimitReader(body, maxVerifyBytes+1))
 	switch {
 	case err != nil:
-		return nil, readError(err, maxVerifyBytes)
-	case len(data) > maxVerifyBytes:
-		return nil, tooLarge(maxVerifyBytes)
-	case len(data) == 0:
+		return nil, verifyReadError(err)
+	case buf.Len() > maxVerifyBytes:
+		return nil, errVerifyTooLarge
+	case buf.Len() == 0:
 		return nil, invalid("Envoyez le PDF de l'attestation, ou ses données signées (JSON).")
 	}
-	return data, nil
+	return buf.Bytes(), nil
+}
+
+// verifyReadError is the error of a body of POST /verify that did not
+// read.
+func verifyReadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errVerifyTooLarge
+	}
+	return readError(err, maxVerifyBytes)
 }
 
 // check verifies a signed envelope, or the attestation PDF pdf when it is

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
+	"io"
 	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -292,4 +295,110 @@ func TestVerifyWithoutKeys(t *testing.T) {
 	a := attestation(t, "CAE-2026-000001")
 	e.store(a, e.signKey)
 	wantError(t, e.do(request{method: "GET", path: "/verify/" + a.Code}), 503, dossier.EUnavailable)
+}
+
+// markers returns a body of size bytes that starts as a PDF and repeats
+// unit: a file anyone can send to POST /verify.
+func markers(size int, unit string) []byte {
+	b := make([]byte, 0, size)
+	b = append(b, "%PDF-1.7\n"...)
+	for len(b)+len(unit) <= size {
+		b = append(b, unit...)
+	}
+	return b
+}
+
+// byteRanges returns a body of size bytes of byte ranges that all cover
+// the whole file but one signature value, of half its size, made of
+// digits but for its last one: every range names the value, none holds.
+func byteRanges(size int) []byte {
+	unit := fmt.Sprintf("/ByteRange[0 %07d %07d %07d]\n", 0, 0, 0)
+	value := size / 2
+	n := (size - value - 64) / len(unit)
+	b := len("%PDF-1.7\n") + n*len(unit) + 1
+	c := b + 1 + value + 1
+	var buf bytes.Buffer
+	buf.Grow(size)
+	buf.WriteString("%PDF-1.7\n")
+	for range n {
+		fmt.Fprintf(&buf, "/ByteRange[0 %07d %07d %07d]\n", b, c, size-c)
+	}
+	buf.WriteString(" <")
+	buf.Write(bytes.Repeat([]byte("a"), value-1))
+	buf.WriteString("x>")
+	buf.Write(bytes.Repeat([]byte(" "), size-buf.Len()))
+	return buf.Bytes()
+}
+
+// notAttestations are the bodies of the largest size POST /verify takes
+// that made it read the file once per marker (issue 14): 22 s and
+// 1 min 26 s of CPU each before, 30 ms and 160 ms now.
+func notAttestations() []struct {
+	scenario string
+	body     []byte
+} {
+	const size = 5 << 20
+	return []struct {
+		scenario string
+		body     []byte
+	}{
+		{"embedded-file dictionaries without a stream", markers(size, "/Type/EmbeddedFile ")},
+		{"byte ranges naming one long value", byteRanges(size)},
+	}
+}
+
+// TestVerifyNotAnAttestation sends the largest bodies POST /verify takes,
+// full of markers: each is read once and refused (BenchmarkVerifyNotAnAttestation
+// times them).
+func TestVerifyNotAnAttestation(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range notAttestations() {
+		t.Run(tc.scenario, func(t *testing.T) {
+			r := e.do(request{method: "POST", path: "/verify", body: tc.body, contentType: "application/pdf"})
+			if r.status == 200 {
+				if v := decode[verification](t, r); v.Status != attest.Tampered || v.Attestation != nil {
+					t.Errorf("%+v, want %s", v, attest.Tampered)
+				}
+				return
+			}
+			wantError(t, r, 422, dossier.ECorrupt, "code de vérification")
+		})
+	}
+}
+
+// BenchmarkVerifyNotAnAttestation times POST /verify of the bodies of
+// TestVerifyNotAnAttestation.
+func BenchmarkVerifyNotAnAttestation(b *testing.B) {
+	e := newEnv(b, func(c *httpapi.Config) { c.PublicRate = -1 })
+	for _, tc := range notAttestations() {
+		b.Run(tc.scenario, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			for b.Loop() {
+				if r := e.do(request{method: "POST", path: "/verify", body: tc.body, contentType: "application/pdf"}); r.status != 200 && r.status != 422 {
+					b.Fatalf("%d %s", r.status, r.body)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyTooLarge: POST /verify reads no more than an attestation
+// could weigh, and says so in French, with or without a length.
+func TestVerifyTooLarge(t *testing.T) {
+	e := newEnv(t)
+	big := markers(5<<20+128<<10, "0")
+	wantError(t, e.do(request{method: "POST", path: "/verify", body: big, contentType: "application/pdf"}),
+		413, dossier.ETooLarge, "trop volumineux pour être une attestation", "5 Mo")
+	// Without a length (chunked), and a little over the limit.
+	r, err := http.NewRequest("POST", e.srv.URL+"/verify", io.MultiReader(bytes.NewReader(markers(5<<20+1, "0"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	wantError(t, reply{status: resp.StatusCode, header: resp.Header, body: body}, 413, dossier.ETooLarge, "trop volumineux pour être une attestation")
 }

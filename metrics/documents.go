@@ -16,7 +16,9 @@ type DocumentStates func(ctx context.Context) (map[string]map[string]int, error)
 // DefaultDocumentsEvery is how often WatchDocuments reads the states.
 const DefaultDocumentsEvery = time.Minute
 
-// WatchDocuments exports dossier_documents{session,state}, read with
+// WatchDocuments exports dossier_documents{state}, every session's
+// documents together (a label per session would grow with every session
+// ever held, and name them to whoever reads the metrics), read with
 // states at most once per every (zero: DefaultDocumentsEvery): the counts
 // come from every document's record in storage, far too many reads for
 // each scrape. A read that fails exports dossier_documents_read_ok 0 and
@@ -32,7 +34,7 @@ func (m *Metrics) WatchDocuments(states DocumentStates, every time.Duration) {
 	m.reg.MustRegister(&documentsCollector{
 		states: states, every: every, timeout: 30 * time.Second, onError: m.StorageError,
 		docs: prometheus.NewDesc(Namespace+"_documents",
-			"Documents of each session by state, read from their records (at most once per interval).", []string{"session", "state"}, nil),
+			"Documents of every session by state, read from their records (at most once per interval).", []string{"state"}, nil),
 		ok: prometheus.NewDesc(Namespace+"_documents_read_ok",
 			"1 if the document states could be read from storage at the last reading, 0 if not.", nil, nil),
 	})
@@ -83,9 +85,13 @@ func (c *documentsCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.ok, prometheus.GaugeValue, 1)
-	for session, states := range counts {
+	total := map[string]int{}
+	for _, states := range counts {
 		for state, n := range states {
-			ch <- prometheus.MustNewConstMetric(c.docs, prometheus.GaugeValue, float64(n), session, state)
+			total[state] += n
 		}
+	}
+	for state, n := range total {
+		ch <- prometheus.MustNewConstMetric(c.docs, prometheus.GaugeValue, float64(n), state)
 	}
 }

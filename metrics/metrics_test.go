@@ -204,11 +204,14 @@ func TestWatchDocuments(t *testing.T) {
 	calls := 0
 	m.WatchDocuments(func(ctx context.Context) (map[string]map[string]int, error) {
 		calls++
-		return map[string]map[string]int{"2026-11-paris": {"ready": 40 + calls, "failed": 2}}, nil
+		return map[string]map[string]int{"2026-11-paris": {"ready": 40 + calls, "failed": 2}, "2027-03-lyon": {"ready": 3}}, nil
 	}, time.Hour)
 	text := scrape(t, m)
-	assertContains(t, text, `dossier_documents{session="2026-11-paris",state="ready"} 41`,
-		`dossier_documents{session="2026-11-paris",state="failed"} 2`, "dossier_documents_read_ok 1")
+	// Every session together: no label names one (issue 14: the metrics
+	// named every session, a label value for each one ever held).
+	assertContains(t, text, `dossier_documents{state="ready"} 44`,
+		`dossier_documents{state="failed"} 2`, "dossier_documents_read_ok 1")
+	assertLacks(t, text, "2026-11-paris", "2027-03-lyon", "session=")
 	// Within the interval, a scrape reuses the reading.
 	scrape(t, m)
 	if calls != 1 {

@@ -47,25 +47,31 @@ func SignedPayload(pdf []byte) ([]byte, error) {
 	// Walk the embedded file streams, skipping each one's bytes: the
 	// payload may hold anything, PDF keywords included (deflate stores
 	// what it cannot compress as is).
+	// The next "stream" and "endobj" are remembered from one dictionary
+	// to the next (seeker): a file of many dictionaries and no stream is
+	// read once, not once a dictionary.
 	var dict []byte
 	start, n := -1, 0
+	streams, ends := newSeeker(pdf, "stream"), newSeeker(pdf, "endobj")
 	for pos := 0; pos < len(pdf); {
 		loc := embeddedFile.FindIndex(pdf[pos:])
 		if loc == nil {
 			break
 		}
 		at := pos + loc[0]
-		rest := pdf[at:]
-		k := bytes.Index(rest, []byte("stream"))
-		if k < 0 || bytes.Contains(rest[:k], []byte("endobj")) {
+		k := streams.next(at)
+		if k < 0 {
+			break // no stream after: nothing more to find
+		}
+		if e := ends.next(at); e >= 0 && e+len("endobj") <= k {
 			pos = at + loc[1] - loc[0] // not a stream's dictionary
 			continue
 		}
 		if start >= 0 {
 			return nil, fmt.Errorf("%w: more than one embedded file", ErrBadPayload)
 		}
-		dict = rest[:k]
-		start = at + k + len("stream")
+		dict = pdf[at:k]
+		start = k + len("stream")
 		if bytes.HasPrefix(pdf[start:], []byte("\r\n")) {
 			start += 2
 		} else if bytes.HasPrefix(pdf[start:], []byte("\n")) {

@@ -54,25 +54,33 @@ var (
 // Whom to trust is the caller's: Verify only says which certificate
 // signed.
 func Verify(pdf []byte) (*Signature, error) {
-	matches := byteRangeRe.FindAllSubmatchIndex(pdf, -1)
-	if len(matches) == 0 {
-		return nil, ErrNotSigned
-	}
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadSignature, fmt.Sprintf(format, args...))
 	}
+	// The byte ranges one at a time, the first that covers the whole file
+	// but a value of digits wins. The digits of a value many ranges name
+	// are read once (hexRuns).
+	runs := newHexRuns(pdf)
 	var b, c, at int
-	found := false
-	for _, m := range matches {
-		var v [4]int
-		for i := range v {
-			v[i], _ = strconv.Atoi(string(pdf[m[2+2*i]:m[3+2*i]]))
-		}
-		if v[0] == 0 && v[1] > 0 && v[2] > v[1]+1 && v[2]+v[3] == len(pdf) &&
-			pdf[v[1]] == '<' && pdf[v[2]-1] == '>' && allHex(pdf[v[1]+1:v[2]-1]) {
-			b, c, at, found = v[1], v[2], m[0], true
+	found, signed := false, false
+	for pos := 0; !found && pos < len(pdf); {
+		m := byteRangeRe.FindSubmatchIndex(pdf[pos:])
+		if m == nil {
 			break
 		}
+		signed = true
+		var v [4]int
+		for i := range v {
+			v[i], _ = strconv.Atoi(string(pdf[pos+m[2+2*i] : pos+m[3+2*i]]))
+		}
+		if v[0] == 0 && v[1] > 0 && v[2] > v[1]+1 && v[2]+v[3] == len(pdf) &&
+			pdf[v[1]] == '<' && pdf[v[2]-1] == '>' && runs.end(v[1]+1) == v[2]-1 {
+			b, c, at, found = v[1], v[2], pos+m[0], true
+		}
+		pos += m[1]
+	}
+	if !signed {
+		return nil, ErrNotSigned
 	}
 	if !found {
 		return nil, bad("the signature does not cover the whole file")
@@ -95,17 +103,6 @@ func Verify(pdf []byte) (*Signature, error) {
 		sig.Time = parsePDFDate(string(m[1]), string(m[2]))
 	}
 	return sig, nil
-}
-
-// allHex reports whether b is lower-case hexadecimal digits only, as Sign
-// writes them: one value, one spelling.
-func allHex(b []byte) bool {
-	for _, x := range b {
-		if !('0' <= x && x <= '9' || 'a' <= x && x <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func parsePDFDate(digits, zone string) time.Time {

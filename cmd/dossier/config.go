@@ -68,8 +68,14 @@ type serviceConfig struct {
 	Model       string // the detector's model trained for it (dossier train)
 	Limits      extract.Limits
 
+	// serve, dev: the rate limit of the public routes (/login, /verify)
+	// per client address, and the reverse proxies whose X-Forwarded-For
+	// names the client (httpapi.Config).
+	PublicRate, PublicBurst, RateClients int
+	TrustedProxies                       string // addresses and networks, separated by commas
+
 	Addr            string        // serve, dev: listen address
-	MetricsAddr     string        // work: address of /metrics and /healthz
+	MetricsAddr     string        // address of /metrics (and of /healthz for work), apart from the API's
 	Concurrency     int           // work, dev: tasks run at once
 	ShutdownTimeout time.Duration // work, dev: time given to running tasks on SIGTERM
 	DataDir         string        // dev: where the embedded Redis-less state and S3 data live
@@ -152,6 +158,11 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		fs.BoolVar(&c.QueueMonitor, "queue-monitor", envBool("DOSSIER_QUEUE_MONITOR", true), "console de la file (asynqmon, lecture seule) sous /admin/queues/ pour les administrateurs ($DOSSIER_QUEUE_MONITOR)")
 		fs.DurationVar(&c.TokenAfterJury, "token-after-jury", envDuration("DOSSIER_TOKEN_AFTER_JURY", httpapi.DefaultTokenAfterJury), "les liens de connexion durent jusqu'à la date du jury de leur session plus ce délai, pour lire le résultat ($DOSSIER_TOKEN_AFTER_JURY)")
 		str(&c.Contact, "contact", "DOSSIER_CONTACT", "", "à qui demander un nouveau lien de connexion ou de l'aide (adresse, service), dit aux personnes dont le lien a expiré")
+		fs.IntVar(&c.PublicRate, "public-rate", envInt("DOSSIER_PUBLIC_RATE", httpapi.DefaultPublicRate), "requêtes par minute permises à une adresse sur /login, et autant sur /verify, en moyenne ; au-delà, 429 (négatif : aucune limite) ($DOSSIER_PUBLIC_RATE)")
+		fs.IntVar(&c.PublicBurst, "public-burst", envInt("DOSSIER_PUBLIC_BURST", httpapi.DefaultPublicBurst), "requêtes permises d'un coup à une adresse sur /login, et autant sur /verify ($DOSSIER_PUBLIC_BURST)")
+		fs.IntVar(&c.RateClients, "rate-clients", envInt("DOSSIER_RATE_CLIENTS", httpapi.DefaultRateClients), "adresses suivies au plus par la limite de /login, et autant pour /verify ; les moins récentes sont oubliées ($DOSSIER_RATE_CLIENTS)")
+		str(&c.TrustedProxies, "trusted-proxies", "DOSSIER_TRUSTED_PROXIES", "", "mandataires inverses (reverse proxies) de confiance, adresses ou réseaux CIDR séparés par des virgules : pour leurs requêtes, le client est lu dans X-Forwarded-For (vide : jamais)")
+		str(&c.MetricsAddr, "metrics-addr", "DOSSIER_METRICS_ADDR", "127.0.0.1:9090", "adresse de /metrics, à part de l'API publique : à ne pas publier (vide : aucune)")
 	}
 	str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification, imprimé sur les attestations et déclaré à la CDC (défaut : celui du référentiel)")
 	if which != "serve" {

@@ -40,24 +40,31 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startDev runs "dossier dev" on a free loopback port, on embedded Redis
-// and S3 whatever the environment says, as "make run" has them (the test
-// owns its queue; the worker suites cover the real Redis), until the test
-// ends. It returns the address, the data folder and dev's output.
-func startDev(t *testing.T) (addr, data string, out *syncBuffer) {
+// freeAddr returns a loopback address free a moment ago.
+func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr = ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startDev runs "dossier dev" on a free loopback port, on embedded Redis
+// and S3 whatever the environment says, as "make run" has them (the test
+// owns its queue; the worker suites cover the real Redis), without
+// metrics unless flags say so, until the test ends. It returns the
+// address, the data folder and dev's output.
+func startDev(t *testing.T, flags ...string) (addr, data string, out *syncBuffer) {
+	t.Helper()
+	addr = freeAddr(t)
 	data, out = t.TempDir(), &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "--data", data, "--addr", addr, "--log-level", "warn",
-			"--redis-addr=", "--s3-endpoint="}, out, out)
+		done <- run(ctx, append([]string{"dev", "--data", data, "--addr", addr, "--log-level", "warn",
+			"--redis-addr=", "--s3-endpoint=", "--metrics-addr="}, flags...), out, out)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -89,7 +96,8 @@ func TestDevAndDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	addr, data, devOut := startDev(t)
+	metricsAddr := freeAddr(t)
+	addr, data, devOut := startDev(t, "--metrics-addr", metricsAddr)
 	out := t.TempDir()
 	code, stdout, stderr := runCmd(t, "demo", "--url", "http://"+addr, "--token-file", filepath.Join(data, "admin.token"),
 		"--out", out, "--e1", "../../testdata/dossiers/e1-solide.pdf", "--e5", "../../testdata/dossiers/e5-solide.pdf")
@@ -97,7 +105,7 @@ func TestDevAndDemo(t *testing.T) {
 		t.Fatalf("demo: exit %d\n%s%s\ndev:\n%s", code, stdout, stderr, devOut.String())
 	}
 	// The metrics counted both documents, and the pages are served.
-	body := func(path string) string {
+	get := func(addr, path string) string {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
@@ -106,17 +114,22 @@ func TestDevAndDemo(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
+	body := func(path string) string { return get(addr, path) }
 	// A task is counted when its handler ends, just after the record says
-	// ready: wait for it.
-	m := body("/metrics")
+	// ready: wait for it. The metrics are on their own address.
+	m := get(metricsAddr, "/metrics")
 	for start := time.Now(); !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) && time.Since(start) < 5*time.Second; {
 		time.Sleep(50 * time.Millisecond)
-		m = body("/metrics")
+		m = get(metricsAddr, "/metrics")
 	}
 	if !strings.Contains(m, `dossier_tasks_total{outcome="ready",type="document:process"} 2`) ||
 		!strings.Contains(m, `dossier_http_requests_total{code="2xx",method="PUT",route="/api/v1/sessions/{session}/candidates/{candidate}/documents/{modality}"} 2`) ||
-		!strings.Contains(m, `dossier_documents{session="demo",state="ready"} 2`) {
+		!strings.Contains(m, `dossier_documents{state="ready"} 2`) {
 		t.Errorf("/metrics lacks the tasks or uploads:\n%s", m)
+	}
+	// Not on the public address (issue 14: they were, naming sessions).
+	if public := body("/metrics"); strings.Contains(public, "dossier_") || strings.Contains(public, "go_goroutines") {
+		t.Errorf("/metrics served on the public address:\n%.300s", public)
 	}
 	if page := body("/"); !strings.Contains(page, "<html") {
 		t.Errorf("/ is not the web page: %.200s", page)
@@ -242,4 +255,19 @@ func TestDevDocumentFile(t *testing.T) {
 		t.Errorf("after the refused re-upload: %+v", rec)
 	}
 	checkFile("after a refused re-upload")
+}
+
+// TestAppOrigins: dev's embedded S3 lets the app's pages call it, under
+// every name of the loopback, and no other page.
+func TestAppOrigins(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":      "http://127.0.0.1:8080 http://localhost:8080 http://[::1]:8080",
+		":8080":               "http://127.0.0.1:8080 http://localhost:8080 http://[::1]:8080",
+		"192.168.1.10:8080":   "http://192.168.1.10:8080",
+		"dossier.local:18080": "http://dossier.local:18080",
+	} {
+		if got := strings.Join(appOrigins(addr), " "); got != want {
+			t.Errorf("appOrigins(%q) = %q, want %q", addr, got, want)
+		}
+	}
 }

@@ -57,6 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(log, "api", err)
 	}
+	serveMetrics(ctx, cfg.MetricsAddr, m, log)
 	return serveHTTP(ctx, cfg.Addr, api, log)
 }
 
@@ -90,12 +91,7 @@ func runWork(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(log, "worker", err)
 	}
 	log.Info("worker started", "concurrency", cfg.Concurrency)
-	if cfg.MetricsAddr != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", m.Handler())
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-		go serveHTTP(ctx, cfg.MetricsAddr, mux, log)
-	}
+	serveMetrics(ctx, cfg.MetricsAddr, m, log)
 	<-ctx.Done()
 	log.Info("worker stopping")
 	w.Shutdown()
@@ -118,7 +114,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(log, "data", err)
 	}
 	if cfg.S3Endpoint == "" {
-		srv, err := s3local.Start(s3local.Options{Dir: filepath.Join(cfg.DataDir, "s3")})
+		// Credentials new at each start unless given (S3_ACCESS_KEY,
+		// S3_SECRET_KEY); browsers may upload from the app's pages only.
+		srv, err := s3local.Start(s3local.Options{Dir: filepath.Join(cfg.DataDir, "s3"),
+			AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, AllowedOrigins: appOrigins(cfg.Addr)})
 		if err != nil {
 			return fail(log, "embedded S3", err)
 		}
@@ -201,6 +200,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  connexion administrateur : %s/login?token=%s\n", base, url.QueryEscape(token))
 	fmt.Fprintf(stdout, "  (jeton aussi dans %s ; session de démonstration : %s)\n", tokenFile, devSessionID)
 	fmt.Fprintf(stdout, "  « make demo » dépose les exemples E1 et E5 et affiche les liens d'un candidat et d'un évaluateur\n")
+	if cfg.MetricsAddr != "" {
+		fmt.Fprintf(stdout, "  métriques : %s/metrics\n", baseURL(cfg.MetricsAddr))
+	}
+	serveMetrics(ctx, cfg.MetricsAddr, m, log)
 	return serveHTTP(ctx, cfg.Addr, api, log)
 }
 
@@ -215,6 +218,21 @@ func baseURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// appOrigins are the origins of the app's pages served on addr: its
+// base URL, and the same port under the other names of the loopback
+// (a browser opening http://localhost:8080 says so in Origin).
+func appOrigins(addr string) []string {
+	base := baseURL(addr)
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		return []string{base}
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return []string{"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port}
+	}
+	return []string{base}
 }
 
 func fail(log *slog.Logger, what string, err error) int {
@@ -274,8 +292,9 @@ func newWorker(cfg serviceConfig, store *s3store.Store, redis worker.RedisConnOp
 	})
 }
 
-// newAPI returns the whole HTTP surface: the JSON API and public
-// verification, the web pages, and /metrics, each request counted.
+// newAPI returns the whole public HTTP surface: the JSON API and public
+// verification and the web pages, each request counted (the metrics are
+// served apart: serveMetrics).
 func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secrets [][]byte, m *metrics.Metrics, log *slog.Logger) (http.Handler, error) {
 	ref, err := loadReferentiel(cfg)
 	if err != nil {
@@ -291,6 +310,10 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 	if cfg.QueueMonitor {
 		monitor = queue.Monitor(httpapi.QueueMonitorPath)
 	}
+	proxies, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies ($DOSSIER_TRUSTED_PROXIES): %w", err)
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Blobs: m.Blobs(store.Blobs()), Records: m.Records(store.Records()), Queue: m.Queue(queue),
 		TokenSecrets: secrets, Keys: ring, Referentiel: &ref.Referentiel,
@@ -300,6 +323,8 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		QueueMonitor:   monitor,
 		TokenAfterJury: cfg.TokenAfterJury,
 		Contact:        cfg.Contact,
+		PublicRate:     cfg.PublicRate, PublicBurst: cfg.PublicBurst, RateClients: cfg.RateClients,
+		TrustedProxies: proxies,
 		Logger:         log,
 	})
 	if err != nil {
@@ -312,7 +337,6 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 	}
 	// The pages show the referentiel the API and the workers use.
 	mux.Handle("/", web.New(web.Config{Referentiel: &ref.Referentiel, Certifier: cfg.Certifier, Contact: cfg.Contact}))
-	mux.Handle("GET /metrics", m.Handler())
 	return m.WrapRoutes(mux, func(r *http.Request) string {
 		if route := api.Route(r); route != "" {
 			return route
@@ -320,6 +344,20 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		_, pattern := mux.Handler(r)
 		return pattern
 	}), nil
+}
+
+// serveMetrics serves /metrics, and /healthz, on addr in the background
+// until ctx is done; nothing when addr is empty. Apart from the API: the
+// metrics are for the operators' Prometheus, not for the public, and a
+// listener that cannot start is logged without stopping the service.
+func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slog.Logger) {
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	go serveHTTP(ctx, addr, mux, log)
 }
 
 // serveHTTP serves h on addr until ctx is done, then lets requests finish.

@@ -43,8 +43,6 @@ type s3Error struct {
 // fail writes an S3 error response.
 func fail(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/xml")
-	// Let a browser read the error of a cross-origin upload.
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(xml.Header))
 	_ = xml.NewEncoder(w).Encode(s3Error{Code: code, Message: message})

@@ -19,6 +19,9 @@
 //   - x-amz-content-sha256 and x-amz-checksum-sha256 on a PUT: a body whose
 //     SHA-256 differs from the one stated gets 400 BadDigest and is not
 //     stored.
+//   - Credentials of its own: random ones, new at each start, unless given
+//     (Options.AccessKey, SecretKey); and CORS for the given origins only
+//     (Options.AllowedOrigins), where gofakes3 answers "*" to any page.
 //
 // And one repair: gofakes3's bolt backend returns object bytes that still
 // point into bolt's memory map after their read transaction has ended, so

@@ -2,7 +2,9 @@ package s3local
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -21,11 +23,9 @@ import (
 
 // Defaults of Options' zero values.
 const (
-	DefaultAddr      = "127.0.0.1:0"
-	DefaultBucket    = "dossier"
-	DefaultAccessKey = "dossier"
-	DefaultSecretKey = "dossier-local-secret"
-	DefaultRegion    = "us-east-1"
+	DefaultAddr   = "127.0.0.1:0"
+	DefaultBucket = "dossier"
+	DefaultRegion = "us-east-1"
 	// DBFile is the name of the file, in Options.Dir, that holds every
 	// object.
 	DBFile = "s3.bolt"
@@ -41,9 +41,15 @@ type Options struct {
 	// Bucket is the bucket created at start. Empty: "dossier".
 	Bucket string
 	// AccessKey and SecretKey are the only credentials accepted. Empty:
-	// DefaultAccessKey and DefaultSecretKey, fine on a loopback address.
+	// random ones, new at each start (Config gives them): any process of
+	// the machine reaches a loopback port, so no credentials are known in
+	// advance.
 	AccessKey string
 	SecretKey string
+	// AllowedOrigins are the origins ("http://127.0.0.1:8080") whose pages
+	// may call the server from a browser (presigned uploads). Empty: none;
+	// a browser refuses any cross-origin answer.
+	AllowedOrigins []string
 	// Region is what s3store signs with. Empty: "us-east-1". The server
 	// accepts any region in a signature, as many S3-compatible servers do.
 	Region string
@@ -81,10 +87,10 @@ func Start(opts Options) (*Server, error) {
 		opts.Bucket = DefaultBucket
 	}
 	if opts.AccessKey == "" {
-		opts.AccessKey = DefaultAccessKey
+		opts.AccessKey = "dossier-" + randomHex(8)
 	}
 	if opts.SecretKey == "" {
-		opts.SecretKey = DefaultSecretKey
+		opts.SecretKey = randomHex(32)
 	}
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
@@ -103,12 +109,9 @@ func Start(opts Options) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("s3local: create bucket %s: %w", opts.Bucket, err)
 	}
-	fake := gofakes3.New(backend,
-		gofakes3.WithoutVersioning(),
-		// Browsers upload with presigned PUTs from another origin, sending
-		// x-amz-checksum-sha256, which the default CORS headers omit.
-		gofakes3.WithInsecureCORS(),
-	)
+	// gofakes3 allows every origin ("*"); cors answers the allowed ones
+	// only.
+	fake := gofakes3.New(backend, gofakes3.WithoutVersioning())
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		db.Close()
@@ -133,11 +136,19 @@ func Start(opts Options) (*Server, error) {
 	}
 	auth := &authenticator{accessKey: opts.AccessKey, secretKey: opts.SecretKey, now: time.Now}
 	s.http = &http.Server{
-		Handler:           auth.wrap(verifyDigests(fake.Server())),
+		Handler:           newCORS(opts.AllowedOrigins, auth.wrap(verifyDigests(fake.Server()))),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
 	return s, nil
+}
+
+// randomHex is n random bytes in hexadecimal. crypto/rand does not fail
+// (it panics rather, on a broken system).
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Endpoint is the server's base URL, "http://127.0.0.1:PORT".

@@ -894,7 +894,15 @@
     });
 
     // Login links.
-    function csvCell(v) { v = String(v == null ? "" : v); return /[";\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+    // csvCell is httpapi's safeCell (httpapi/csv.go) for the one CSV the
+    // browser writes: a cell starting with = + - @, a tab or a carriage
+    // return gets a leading apostrophe, so that a spreadsheet reads it as
+    // text, not as a formula (CSV injection); then quoted if it must be.
+    function csvCell(v) {
+      v = String(v == null ? "" : v);
+      if (/^[=+\-@\t\r]/.test(v)) { v = "'" + v; }
+      return /[";\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+    }
     function save(blob, name) {
       var a = el("a", { href: URL.createObjectURL(blob), download: name, hidden: "", text: name });
       document.body.appendChild(a);
