@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -202,6 +204,17 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 	}
 	s.history(ctx, session, candidate, ev)
 	if err := s.cfg.Queue.EnqueueDocument(ctx, session, candidate, modality, ver.SHA256); err != nil {
+		if outcomeUnknown(err) {
+			// The task may well be queued (a timeout after the command
+			// was sent): telling the candidate it failed would be false.
+			// The version stays queued; if the task was in fact lost, the
+			// pipeline view calls it stuck after Config.StuckAfter and an
+			// admin's retry enqueues it again (task IDs deduplicate, so
+			// a second task for the same version is the same work).
+			s.log.WarnContext(ctx, "enqueue outcome unknown: the document stays queued",
+				"key", key, "sha256", ver.SHA256, "error", err.Error())
+			return rec, nil
+		}
 		// Say so on the record, so that the same file uploaded again is
 		// queued again instead of being taken for work under way.
 		markErr := s.markNotQueued(ctx, key, ver.SHA256)
@@ -209,6 +222,22 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 			Message: "Votre document est bien reçu, mais son traitement n'a pas pu être lancé : déposez-le à nouveau dans quelques minutes."}
 	}
 	return rec, nil
+}
+
+// outcomeUnknown reports whether a failed enqueue may nevertheless have
+// reached the queue: a timeout, a deadline, a connection cut once the
+// command could have been sent. A failure to connect at all, or an
+// answer from the queue refusing the task, is known: nothing was queued.
+func outcomeUnknown(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // markNotQueued records that the version sha could not be queued, if it

@@ -5,12 +5,15 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,7 +343,8 @@ func TestUploadQueueDown(t *testing.T) {
 	down.Store(true)
 	e.queue.EnqueueDocumentFunc = func(context.Context, string, string, string, string) error {
 		if down.Load() {
-			return io.ErrUnexpectedEOF
+			// Redis refuses the connection: nothing was sent.
+			return &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 		}
 		return nil
 	}
@@ -362,6 +366,50 @@ func TestUploadQueueDown(t *testing.T) {
 	e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec)
 	if rec.State != dossier.DocQueued || rec.Error != nil {
 		t.Errorf("record after the second try: %+v", rec)
+	}
+}
+
+// A queue that stalls once the task is in it (Redis answers too late):
+// the upload was queued, and saying « déposez-le à nouveau » would be
+// false. The document is kept, queued, and the candidate told it is
+// received; the cause is logged.
+func TestUploadQueueOutcomeUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		err      error
+	}{
+		{"deadline", context.DeadlineExceeded},
+		{"read timeout", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}},
+		{"connection cut after sending", io.ErrUnexpectedEOF},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			var queued []string
+			e.queue.EnqueueDocumentFunc = func(_ context.Context, session, candidate, modality, sha string) error {
+				queued = append(queued, sha) // the task reached the queue…
+				return tc.err                // …and the answer did not come back
+			}
+			data := pdfFile(t, 1000)
+			r := e.upload(e.cand("c1"), data)
+			if r.status != http.StatusAccepted {
+				t.Fatalf("status %d, want 202: %s", r.status, r.body)
+			}
+			got := decode[dossier.DocumentRecord](t, r)
+			if got.State != dossier.DocQueued || got.Current.SHA256 != sha(data) || got.Error != nil {
+				t.Errorf("answer %+v, want the version queued", got)
+			}
+			var rec dossier.DocumentRecord
+			if !e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec) || rec.State != dossier.DocQueued || rec.Error != nil {
+				t.Errorf("record %+v, want it queued without error", rec)
+			}
+			if len(queued) != 1 {
+				t.Errorf("enqueued %q, want once", queued)
+			}
+			if logs := e.logs.String(); !strings.Contains(logs, "enqueue outcome unknown") || !strings.Contains(logs, `"level":"WARN"`) {
+				t.Errorf("logs do not warn of the unknown outcome:\n%s", logs)
+			}
+		})
 	}
 }
 
