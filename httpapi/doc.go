@@ -74,4 +74,17 @@
 // dossier error codes, the message is French and safe to show, and the
 // status comes from one table (errors.go). Internal errors say nothing
 // more than that; their detail goes to the log line of the request.
+//
+// # Uploads
+//
+// An upload through the server is spooled to Config.TempDir while it is
+// hashed and sniffed. Its body must keep arriving (Config.UploadIdleTimeout,
+// or the upload fails and its file is removed); one person sends at most
+// Config.MaxUploadsPerUser at once (429 too_many beyond); and all uploads
+// together hold at most Config.MaxSpoolBytes there: past it, or when the
+// disk is full, an upload is answered 503 with Retry-After, its cause
+// logged. Once stored, a version is queued for the workers; if the queue
+// does not say whether it took the task (a timeout), the upload is answered
+// 202 all the same, the version queued: a lost task shows as stuck in the
+// pipeline view, where an admin's retry queues it again.
 package httpapi

@@ -117,6 +117,11 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 	if err := s.mayUpload(r.Context(), c, session, id, modality); err != nil {
 		return err
 	}
+	release, err := s.uploadSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	u, err := s.receive(w, r)
 	if err != nil {
 		return err
@@ -138,6 +143,26 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 	w.Header().Set("Location", documentPathOf(session, id, modality))
 	writeJSON(w, http.StatusAccepted, rec)
 	return nil
+}
+
+// uploadSlot takes one of the Config.MaxUploadsPerUser uploads the
+// caller may send at once, or answers 429; release gives it back.
+func (s *Server) uploadSlot(c *Claims) (release func(), err error) {
+	who := string(c.Role) + "/" + c.Session + "/" + c.Subject
+	s.uploadsMu.Lock()
+	defer s.uploadsMu.Unlock()
+	if s.uploads[who] >= s.cfg.MaxUploadsPerUser {
+		return nil, dossier.Errorf(dossier.ETooMany,
+			"Vous envoyez déjà %d documents en même temps : attendez la fin de ces envois, puis recommencez.", s.uploads[who])
+	}
+	s.uploads[who]++
+	return func() {
+		s.uploadsMu.Lock()
+		defer s.uploadsMu.Unlock()
+		if s.uploads[who]--; s.uploads[who] == 0 {
+			delete(s.uploads, who)
+		}
+	}, nil
 }
 
 // accept queues ver, a new version of a document, and hands it to the

@@ -321,7 +321,7 @@ func (e *env) state() dossier.DocumentRecord {
 }
 
 func TestUploadConcurrentSameFile(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *httpapi.Config) { c.MaxUploadsPerUser = 4 })
 	data := pdfFile(t, 5000)
 	done := make(chan reply)
 	for range 4 {

@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	dossier.ECorrupt:     http.StatusUnprocessableEntity,
 	dossier.ETimeout:     http.StatusUnprocessableEntity,
 	dossier.EUnavailable: http.StatusServiceUnavailable,
+	dossier.ETooMany:     http.StatusTooManyRequests,
 	dossier.EInternal:    http.StatusInternalServerError,
 }
 

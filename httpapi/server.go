@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -67,6 +68,20 @@ type Config struct {
 	// TempDir is where uploads are spooled while they are hashed and
 	// sniffed. Empty: os.TempDir().
 	TempDir string
+	// MaxSpoolBytes bounds the bytes all uploads being received hold in
+	// TempDir at once: past it, and when TempDir's disk is full, an upload
+	// is answered 503 with Retry-After (the cause logged) rather than
+	// failing others. Keep it under TempDir's free space. Zero: 10 times
+	// MaxUploadBytes (200 MB by default).
+	MaxSpoolBytes int64
+	// UploadIdleTimeout is how long an upload's body may stop arriving
+	// before the upload fails and its spooled file is removed (the read
+	// deadline is pushed this far ahead as data comes in). Zero: 30
+	// seconds.
+	UploadIdleTimeout time.Duration
+	// MaxUploadsPerUser bounds the uploads one person (one token subject)
+	// sends at once; one more is answered 429. Zero: 2.
+	MaxUploadsPerUser int
 
 	// PingStorage and PingRedis are the checks of GET /readyz
 	// (s3store.Store.Ping, a Redis PING). Nil: not checked.
@@ -115,6 +130,9 @@ const (
 	DefaultMaxImportBytes = 5 << 20
 	DefaultReadyTimeout   = 3 * time.Second
 	DefaultTokenAfterJury = 30 * 24 * time.Hour
+
+	DefaultUploadIdleTimeout = 30 * time.Second
+	DefaultMaxUploadsPerUser = 2
 )
 
 // defaultWritten are the written modalities without a referentiel.
@@ -127,6 +145,10 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	csrf    *http.CrossOriginProtection
+
+	spool     *spoolSpace
+	uploadsMu sync.Mutex
+	uploads   map[string]int // uploads being received, by uploader
 
 	written        []string        // written modalities, in order
 	competences    map[string]bool // nil: not checked
@@ -164,6 +186,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PresignTTL <= 0 {
 		cfg.PresignTTL = DefaultPresignTTL
 	}
+	if cfg.MaxSpoolBytes <= 0 {
+		cfg.MaxSpoolBytes = 10 * cfg.MaxUploadBytes
+	}
+	if cfg.UploadIdleTimeout <= 0 {
+		cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
+	}
+	if cfg.MaxUploadsPerUser <= 0 {
+		cfg.MaxUploadsPerUser = DefaultMaxUploadsPerUser
+	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
@@ -182,7 +213,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
+		spool: &spoolSpace{limit: cfg.MaxSpoolBytes}, uploads: map[string]int{}}
 	s.written = defaultWritten
 	if ref := cfg.Referentiel; ref != nil {
 		s.written = nil
