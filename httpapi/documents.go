@@ -192,9 +192,13 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 		}
 	}
 	now := s.now()
-	var unchanged *dossier.DocumentRecord
+	var (
+		unchanged *dossier.DocumentRecord
+		dropped   []dossier.DocumentVersion
+	)
 	rec, err := upsert(ctx, s.cfg.Records, key, func(v *dossier.DocumentRecord, exists bool) error {
-		unchanged = nil
+		unchanged, dropped = nil, nil
+		defer func() { dropped = s.capVersions(v) }()
 		if exists && busy(*v, ver.SHA256) {
 			u := *v
 			unchanged = &u
@@ -223,6 +227,7 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 	if err != nil {
 		return rec, unavailable(err)
 	}
+	s.purgeVersions(ctx, rec, dropped)
 	ev.At, ev.Modality, ev.SHA256, ev.FileName = now, modality, ver.SHA256, ver.FileName
 	if rec.Pending != nil {
 		ev.Detail = strings.TrimSpace(ev.Detail + " En attente de lecture : la version prête reste en place tant que celle-ci n'est pas lue et vérifiée.")
@@ -247,6 +252,47 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 			Message: "Votre document est bien reçu, mais son traitement n'a pas pu être lancé : déposez-le à nouveau dans quelques minutes."}
 	}
 	return rec, nil
+}
+
+// capVersions keeps at most Config.MaxVersions versions of a document
+// (current, pending and previous ones), dropping the oldest previous ones
+// from v, and returns those dropped.
+func (s *Server) capVersions(v *dossier.DocumentRecord) []dossier.DocumentVersion {
+	n := len(v.Previous)
+	if v.Current.SHA256 != "" {
+		n++
+	}
+	if v.Pending != nil {
+		n++
+	}
+	excess := min(n-s.cfg.MaxVersions, len(v.Previous))
+	if excess <= 0 {
+		return nil
+	}
+	dropped := slices.Clone(v.Previous[:excess])
+	v.Previous = slices.Delete(v.Previous, 0, excess)
+	return dropped
+}
+
+// purgeVersions deletes what storage holds of versions no longer listed:
+// the uploaded file and what was derived from it (text, findings, sheet).
+// A failure is logged, not returned: the upload is recorded, and what is
+// left is only space, which retention reclaims with the candidate's files.
+func (s *Server) purgeVersions(ctx context.Context, rec dossier.DocumentRecord, dropped []dossier.DocumentVersion) {
+	for _, d := range dropped {
+		if _, listed := rec.Version(d.SHA256); listed {
+			continue
+		}
+		// The file is <sha>.<ext>, what is derived from it under <sha>/.
+		infos, err := s.cfg.Blobs.List(ctx, dossier.DocumentPrefix(rec.Session, rec.Candidate, rec.Modality)+strings.ToLower(d.SHA256))
+		for _, o := range infos {
+			err = errors.Join(err, s.cfg.Blobs.Delete(ctx, o.Key))
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "purge a version beyond Config.MaxVersions", "session", rec.Session,
+				"modality", rec.Modality, "sha256", d.SHA256, "error", err.Error())
+		}
+	}
 }
 
 // outcomeUnknown reports whether a failed enqueue may nevertheless have

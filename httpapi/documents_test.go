@@ -635,3 +635,50 @@ func TestFindings(t *testing.T) {
 	wantError(t, e.do(request{method: "GET", path: path, token: e.cand("c1")}), 403, dossier.EForbidden)
 	wantError(t, e.do(request{method: "GET", path: path, token: e.bruno()}), 404, dossier.ENotFound)
 }
+
+// Twenty-five uploads in a row keep the last MaxVersions versions: the
+// older ones leave the list, and their file and what was derived from them
+// (text, findings) leave storage; the versions listed keep theirs.
+func TestUploadVersionsCapped(t *testing.T) {
+	e := newEnv(t)
+	var shas []string
+	for i := range 25 {
+		data := pdfFile(t, 1000+i)
+		if r := e.upload(e.cand("c1"), data); r.status != http.StatusAccepted {
+			t.Fatalf("upload %d: %d %s", i, r.status, r.body)
+		}
+		s := sha(data)
+		shas = append(shas, s)
+		// What the workers derive from each version.
+		e.put(dossier.DerivedKey("s1", "c1", "E5", s, dossier.DerivedText), []byte(`{"format":"pdf","pages":[]}`), "application/json")
+		e.put(dossier.DerivedKey("s1", "c1", "E5", s, dossier.DerivedFindings), []byte(`{}`), "application/json")
+	}
+	list := decode[[]struct {
+		SHA256 string `json:"sha256"`
+	}](t, e.do(request{method: "GET", path: docPath + "/versions", token: e.cand("c1")}))
+	if len(list) != httpapi.DefaultMaxVersions {
+		t.Fatalf("%d versions listed, want %d", len(list), httpapi.DefaultMaxVersions)
+	}
+	kept := shas[len(shas)-httpapi.DefaultMaxVersions:]
+	for _, v := range list {
+		if !slices.Contains(kept, v.SHA256) {
+			t.Errorf("version %s listed, want only the last %d", v.SHA256, len(kept))
+		}
+	}
+	keys := slices.DeleteFunc(e.blobKeys(dossier.DocumentPrefix("s1", "c1", "E5")),
+		func(k string) bool { return k == dossier.DocumentStateKey("s1", "c1", "E5") })
+	if want := 3 * httpapi.DefaultMaxVersions; len(keys) != want {
+		t.Errorf("%d blobs stored, want %d (file, text, findings of each version kept):\n%s", len(keys), want, strings.Join(keys, "\n"))
+	}
+	for _, s := range shas[:len(shas)-httpapi.DefaultMaxVersions] {
+		for _, k := range keys {
+			if strings.Contains(k, s) {
+				t.Errorf("%s is still stored: its version was dropped", k)
+			}
+		}
+	}
+	// A version kept still has its text.
+	if r := e.do(request{method: "GET", path: docPath + "/text?version=" + kept[0], token: e.cand("c1")}); r.status != http.StatusOK {
+		t.Errorf("text of the oldest version kept: %d %s", r.status, r.body)
+	}
+}

@@ -79,6 +79,13 @@ type Config struct {
 	// deadline is pushed this far ahead as data comes in). Zero: 30
 	// seconds.
 	UploadIdleTimeout time.Duration
+	// MaxVersions bounds the versions kept of each document: the current
+	// one, a pending one and those set aside. An upload past it drops the
+	// oldest set-aside versions, their file and what was derived from them
+	// (text, findings, sheet) deleted from storage; the versions listed
+	// keep theirs, so that any of them can be read or restored. Zero:
+	// DefaultMaxVersions.
+	MaxVersions int
 	// MaxUploadsPerUser bounds the uploads one person (one token subject)
 	// sends at once; one more is answered 429. Zero: 2.
 	MaxUploadsPerUser int
@@ -133,6 +140,7 @@ const (
 
 	DefaultUploadIdleTimeout = 30 * time.Second
 	DefaultMaxUploadsPerUser = 2
+	DefaultMaxVersions       = 10
 )
 
 // defaultWritten are the written modalities without a referentiel.
@@ -191,6 +199,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.UploadIdleTimeout <= 0 {
 		cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
+	}
+	if cfg.MaxVersions <= 0 {
+		cfg.MaxVersions = DefaultMaxVersions
+	}
+	if cfg.MaxVersions < 2 {
+		// The current version and the ready one it waits behind.
+		cfg.MaxVersions = 2
 	}
 	if cfg.MaxUploadsPerUser <= 0 {
 		cfg.MaxUploadsPerUser = DefaultMaxUploadsPerUser

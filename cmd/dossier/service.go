@@ -300,7 +300,9 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		QueueMonitor:   monitor,
 		TokenAfterJury: cfg.TokenAfterJury,
 		Contact:        cfg.Contact,
-		Logger:         log,
+		MaxSpoolBytes:  cfg.MaxSpoolBytes, UploadIdleTimeout: cfg.UploadIdleTimeout,
+		MaxUploadsPerUser: cfg.MaxUploadsPerUser, MaxVersions: cfg.MaxVersions,
+		Logger: log,
 	})
 	if err != nil {
 		return nil, err
