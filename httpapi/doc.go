@@ -21,12 +21,14 @@
 //
 //	GET  /healthz                                   the process is alive
 //	GET  /readyz                                    storage and Redis answer (Config.PingStorage, PingRedis)
-//	GET  /login?token=…                             exchanges an emailed token for a cookie, redirects to /
-//	POST /logout                                    clears the cookie
+//	GET  /login?token=…                             the link of an email: a page naming the account, with a button to sign in
+//	POST /login                                     the button (form field "token"; same origin only): sets the cookie, redirects to /
+//	POST /logout                                    clears the cookie and revokes every token of the caller issued so far
 //	GET  /verify/{code}                             public: is the attestation with this code valid? (JSON or HTML)
 //	POST /verify                                    public: the same for an attestation PDF or signed JSON sent as the body
 //	GET  /api/v1/me                                 who the token says the caller is
 //	POST /api/v1/tokens                             admin: issue a token
+//	POST /api/v1/tokens/revocation                  admin: revoke a person's tokens issued so far, {"role","session","subject"}
 //	POST /api/v1/sessions                           admin: create a session
 //	GET  /api/v1/sessions/{session}                 the session (its deadline, its jury date)
 //	POST /api/v1/sessions/{session}/candidates      admin: import candidates (JSON array or CSV), with a report
@@ -58,7 +60,7 @@
 // # Access
 //
 // Every /api/ route needs a token (see IssueToken) sent as
-// "Authorization: Bearer <token>" or, after GET /login, in the HttpOnly
+// "Authorization: Bearer <token>" or, after POST /login, in the HttpOnly
 // cookie CookieName. A token names a role, a subject and, optionally, a
 // session it is confined to. Candidates (subject: their candidate number,
 // session required) reach only their own documents, record and
@@ -67,6 +69,12 @@
 // their token names one. A role that may never call a route gets 403; a
 // candidate or session the caller may not see gets 404, as if it did not
 // exist, so that ids cannot be probed.
+//
+// A token is refused, however well signed, when it is valid longer than
+// its role may be (Config.MaxTokenTTL for candidates, MaxStaffTokenTTL for
+// assessors and admins), or was issued before its bearer logged out or an
+// admin revoked their tokens (dossier.TokenRevocation: a token's issue
+// time is its generation).
 //
 // # Errors
 //

@@ -34,9 +34,14 @@ type Config struct {
 	// when the request does not say. Zero: 14 days, long enough for a
 	// link emailed to a candidate before the deadline.
 	TokenTTL time.Duration
-	// MaxTokenTTL is the longest validity POST /api/v1/tokens grants.
-	// Zero: 180 days.
+	// MaxTokenTTL is the longest validity of a candidate's token: longer
+	// ones are refused when presented (whoever minted them: the CLI
+	// refuses to), and POST /api/v1/tokens grants no more. Zero: 180
+	// days.
 	MaxTokenTTL time.Duration
+	// MaxStaffTokenTTL is the same for assessors' and admins' tokens,
+	// which open more. Zero: 30 days.
+	MaxStaffTokenTTL time.Duration
 	// InsecureCookies drops the Secure attribute of the login cookie, for
 	// development over plain HTTP on another host than localhost. False:
 	// the cookie travels only over HTTPS (and http://localhost, which
@@ -131,12 +136,13 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultTokenTTL       = 14 * 24 * time.Hour
-	DefaultMaxTokenTTL    = 180 * 24 * time.Hour
-	DefaultPresignTTL     = 15 * time.Minute
-	DefaultMaxImportBytes = 5 << 20
-	DefaultReadyTimeout   = 3 * time.Second
-	DefaultTokenAfterJury = 30 * 24 * time.Hour
+	DefaultTokenTTL         = 14 * 24 * time.Hour
+	DefaultMaxTokenTTL      = 180 * 24 * time.Hour
+	DefaultMaxStaffTokenTTL = 30 * 24 * time.Hour
+	DefaultPresignTTL       = 15 * time.Minute
+	DefaultMaxImportBytes   = 5 << 20
+	DefaultReadyTimeout     = 3 * time.Second
+	DefaultTokenAfterJury   = 30 * 24 * time.Hour
 
 	DefaultUploadIdleTimeout = 30 * time.Second
 	DefaultMaxUploadsPerUser = 2
@@ -190,6 +196,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if cfg.MaxStaffTokenTTL <= 0 {
+		cfg.MaxStaffTokenTTL = DefaultMaxStaffTokenTTL
 	}
 	if cfg.PresignTTL <= 0 {
 		cfg.PresignTTL = DefaultPresignTTL
@@ -288,13 +297,15 @@ const (
 func (s *Server) routes() {
 	s.public("GET /healthz", s.healthz)
 	s.public("GET /readyz", s.readyz)
-	s.public("GET /login", s.login)
+	s.public("GET /login", s.loginPage)
+	s.public("POST /login", s.login)
 	s.public("POST /logout", s.logout)
 	s.public("GET /verify/{code}", s.verifyCode)
 	s.public("POST /verify", s.verifyFile)
 
 	s.api("GET /api/v1/me", everyone, s.me)
 	s.api("POST /api/v1/tokens", adminOnly, s.issueToken)
+	s.api("POST /api/v1/tokens/revocation", adminOnly, s.revokeTokensOf)
 
 	s.api("POST /api/v1/sessions", adminOnly, s.createSession)
 	s.api("GET /api/v1/sessions/{session}", everyone, s.getSession)
