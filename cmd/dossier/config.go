@@ -64,6 +64,11 @@ type serviceConfig struct {
 	TokenAfterJury time.Duration // links last until the session's jury date plus this
 	Contact        string        // whom people ask for a new link or for help
 
+	// serve, dev: the longest validity of a token the API honours, for
+	// candidates and for staff (httpapi.Config.MaxTokenTTL,
+	// MaxStaffTokenTTL); "dossier token" reads the same.
+	MaxTokenTTL, MaxStaffTokenTTL time.Duration
+
 	// serve, dev: the bounds of uploads (httpapi.Config).
 	MaxSpoolBytes     int64
 	UploadIdleTimeout time.Duration
@@ -158,6 +163,8 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		fs.BoolVar(&c.QueueMonitor, "queue-monitor", envBool("DOSSIER_QUEUE_MONITOR", true), "console de la file (asynqmon, lecture seule) sous /admin/queues/ pour les administrateurs ($DOSSIER_QUEUE_MONITOR)")
 		fs.DurationVar(&c.TokenAfterJury, "token-after-jury", envDuration("DOSSIER_TOKEN_AFTER_JURY", httpapi.DefaultTokenAfterJury), "les liens de connexion durent jusqu'à la date du jury de leur session plus ce délai, pour lire le résultat ($DOSSIER_TOKEN_AFTER_JURY)")
 		str(&c.Contact, "contact", "DOSSIER_CONTACT", "", "à qui demander un nouveau lien de connexion ou de l'aide (adresse, service), dit aux personnes dont le lien a expiré")
+		fs.DurationVar(&c.MaxTokenTTL, "max-token-ttl", envDuration("DOSSIER_MAX_TOKEN_TTL", httpapi.DefaultMaxTokenTTL), "validité maximale d'un jeton de candidat : au-delà, le serveur le refuse ($DOSSIER_MAX_TOKEN_TTL)")
+		fs.DurationVar(&c.MaxStaffTokenTTL, "max-staff-token-ttl", envDuration("DOSSIER_MAX_STAFF_TOKEN_TTL", httpapi.DefaultMaxStaffTokenTTL), "validité maximale d'un jeton d'évaluateur ou d'administrateur ($DOSSIER_MAX_STAFF_TOKEN_TTL)")
 		fs.Int64Var(&c.MaxSpoolBytes, "max-spool", envInt64("DOSSIER_MAX_SPOOL", 0), "octets que les envois en cours occupent au plus ensemble dans le répertoire temporaire ; au-delà : 503, réessayer (0 : 10 fois --max-size) ($DOSSIER_MAX_SPOOL)")
 		fs.DurationVar(&c.UploadIdleTimeout, "upload-idle-timeout", envDuration("DOSSIER_UPLOAD_IDLE_TIMEOUT", httpapi.DefaultUploadIdleTimeout), "un envoi dont rien n'arrive pendant ce délai échoue et son fichier temporaire est supprimé ($DOSSIER_UPLOAD_IDLE_TIMEOUT)")
 		fs.IntVar(&c.MaxUploadsPerUser, "max-uploads-per-user", envInt("DOSSIER_MAX_UPLOADS_PER_USER", httpapi.DefaultMaxUploadsPerUser), "envois simultanés d'une même personne ; au-delà : 429 ($DOSSIER_MAX_UPLOADS_PER_USER)")
