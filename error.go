@@ -25,7 +25,7 @@ const (
 	EUnauthorized = "unauthorized" // no valid token
 	EForbidden    = "forbidden"    // valid token, not allowed
 	EUnavailable  = "unavailable"  // a dependency is down; retry later
-	ETooMany      = "too_many"     // too many requests from one client; retry later
+	ETooMany      = "too_many"     // too many requests from one client, or at once; wait and retry
 	EInternal     = "internal"     // a bug; the message says nothing more
 )
 

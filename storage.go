@@ -182,6 +182,8 @@ func Modify[T any](ctx context.Context, r Records, key string, fn func(*T) error
 //	attestations/{number}/attestation.pdf                 blob: the printed attestation
 //	attestations/{number}/revocation.json                 record: Revocation
 //	codes/{code}.json                                     record: verification code → attestation number
+//	tokens/candidate/{session}/{candidate}.json           record: TokenRevocation of a candidate's tokens
+//	tokens/{assessor|admin}/{name}.json                   record: TokenRevocation of a staff member's tokens
 //
 // Records.List returns only what lies directly under a prefix, so records
 // of one kind sit alone at their level: listing CandidatesPrefix returns the
@@ -406,6 +408,17 @@ func DocumentKey(session, candidate, modality, sha256, ext string) string {
 // (DerivedText, DerivedFindings, DerivedSheet).
 func DerivedKey(session, candidate, modality, sha256, name string) string {
 	return DocumentPrefix(session, candidate, modality) + strings.ToLower(sha256) + "/" + name
+}
+
+// TokenRevocationKey is the key of the TokenRevocation of one person's
+// access tokens: role "candidate" with the session and candidate number,
+// or "assessor" or "admin" with their name (session ignored: one person,
+// whichever sessions their tokens name).
+func TokenRevocationKey(role, session, subject string) string {
+	if role == "candidate" {
+		return "tokens/candidate/" + session + "/" + subject + ".json"
+	}
+	return "tokens/" + role + "/" + subject + ".json"
 }
 
 // AttestationsPrefix is the prefix of the attestation records.

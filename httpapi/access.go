@@ -86,14 +86,24 @@ func (s *Server) authenticate(r *http.Request) (Claims, bool, error) {
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return Claims{}, false, ErrTokenInvalid
 		}
-		c, err := ParseToken(s.cfg.TokenSecrets, strings.TrimSpace(token), s.now())
+		c, err := s.parseToken(r, strings.TrimSpace(token))
 		return c, false, err
 	}
 	if ck, err := r.Cookie(CookieName); err == nil && ck.Value != "" {
-		c, err := ParseToken(s.cfg.TokenSecrets, ck.Value, s.now())
+		c, err := s.parseToken(r, ck.Value)
 		return c, true, err
 	}
 	return Claims{}, false, errNoToken
+}
+
+// parseToken checks a token's signature and time, then that the server
+// honours it (checkClaims).
+func (s *Server) parseToken(r *http.Request, token string) (Claims, error) {
+	c, err := ParseToken(s.cfg.TokenSecrets, token, s.now())
+	if err != nil {
+		return c, err
+	}
+	return c, s.checkClaims(r.Context(), c)
 }
 
 // canSee reports whether the caller may see a candidate of a session (the

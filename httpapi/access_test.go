@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -199,10 +200,75 @@ func TestAssessors(t *testing.T) {
 	}
 }
 
+// login POSTs a token to /login as the button of the login page does,
+// with header.
+func (e *env) login(token string, header map[string]string) reply {
+	e.t.Helper()
+	h := map[string]string{"Sec-Fetch-Site": "same-origin"}
+	for k, v := range header {
+		h[k] = v
+	}
+	return e.do(request{method: "POST", path: "/login", contentType: "application/x-www-form-urlencoded",
+		body: []byte("token=" + url.QueryEscape(token)), header: h})
+}
+
+// loginCookie returns the cookie a reply sets, nil if none.
+func loginCookie(r reply) *http.Cookie {
+	resp := http.Response{Header: r.header}
+	for _, c := range resp.Cookies() {
+		if c.Name == httpapi.CookieName {
+			return c
+		}
+	}
+	return nil
+}
+
+// Login CSRF: a page of another site made the victim's browser open
+// GET /login?token=<the attacker's token>, signing the victim in as the
+// attacker (who then reads what the victim uploads). GET /login now only
+// asks to confirm, naming the account; signing in is a POST, refused
+// from another site.
+func TestLoginConfirm(t *testing.T) {
+	e := newEnv(t)
+	token := e.cand("c1")
+	r := e.do(request{method: "GET", path: "/login?token=" + url.QueryEscape(token), header: map[string]string{"Accept": "text/html"}})
+	page := string(r.body)
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /login: %d %v", r.status, r.header)
+	}
+	if loginCookie(r) != nil {
+		t.Errorf("GET /login signed in: %v", r.header)
+	}
+	for _, want := range []string{`lang="fr"`, "Léa Martin", "c1", `method="post"`, `action="/login"`,
+		`<button type="submit">Se connecter en tant que Léa Martin`, `value="` + token + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("login page lacks %q:\n%s", want, page)
+		}
+	}
+	if r.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("login page lets the token leak through Referer: %v", r.header)
+	}
+
+	// Another site's page submits the form: refused, no cookie.
+	r = e.login(token, map[string]string{"Sec-Fetch-Site": "cross-site", "Accept": "text/html"})
+	if r.status != http.StatusForbidden || loginCookie(r) != nil || !strings.Contains(string(r.body), "autre site") {
+		t.Errorf("cross-site POST /login: %d %v %s", r.status, r.header, r.body)
+	}
+	r = e.login(token, map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"})
+	if r.status != http.StatusForbidden || loginCookie(r) != nil {
+		t.Errorf("POST /login from another origin: %d %v", r.status, r.header)
+	}
+	// The person who opened the link confirms: signed in.
+	r = e.login(token, nil)
+	if ck := loginCookie(r); r.status != http.StatusSeeOther || ck == nil || ck.Value != token {
+		t.Errorf("confirmed login: %d %v", r.status, r.header)
+	}
+}
+
 func TestLoginCookie(t *testing.T) {
 	e := newEnv(t)
 	token := e.cand("c1")
-	r := e.do(request{method: "GET", path: "/login?token=" + token})
+	r := e.login(token, nil)
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
 		t.Fatalf("login: %d %v", r.status, r.header)
 	}
@@ -248,6 +314,8 @@ func TestLoginCookie(t *testing.T) {
 		t.Errorf("login page with a forged token: %d %v %s", r.status, r.header, r.body)
 	}
 	wantError(t, e.do(request{method: "GET", path: "/login"}), 401, dossier.EUnauthorized)
+	wantError(t, e.login("", nil), 401, dossier.EUnauthorized)
+	wantError(t, e.login("nope", nil), 401, dossier.EUnauthorized)
 
 	r = e.do(request{method: "POST", path: "/logout"})
 	if r.status != http.StatusNoContent || !strings.Contains(r.header.Get("Set-Cookie"), "Max-Age=0") {

@@ -99,7 +99,7 @@ func (s *Server) issueSessionTokens(w http.ResponseWriter, r *http.Request, _ *C
 			return err
 		}
 	}
-	ttl, err := s.linkTTL(ctx, req.TTL, session)
+	ttl, err := s.linkTTL(ctx, RoleCandidate, req.TTL, session)
 	if err != nil {
 		return err
 	}
@@ -139,26 +139,28 @@ func (s *Server) issueSessionTokens(w http.ResponseWriter, r *http.Request, _ *C
 // Config.TokenAfterJury (at most Config.MaxTokenTTL), so that a link sent
 // before the deadline still opens the result; Config.TokenTTL for a
 // session without a jury date, one long past, or no session.
-func (s *Server) linkTTL(ctx context.Context, raw, session string) (time.Duration, error) {
+func (s *Server) linkTTL(ctx context.Context, role Role, raw, session string) (time.Duration, error) {
+	limit := TokenLimit(role, s.cfg.MaxTokenTTL, s.cfg.MaxStaffTokenTTL)
 	if raw != "" || session == "" {
-		return s.tokenTTL(raw)
+		return s.tokenTTL(raw, limit)
 	}
 	var sess dossier.Session
 	if ok, err := s.getRecord(ctx, dossier.SessionKey(session), &sess); err != nil {
 		return 0, unavailable(err)
 	} else if !ok || sess.JuryDate.IsZero() {
-		return s.tokenTTL("")
+		return s.tokenTTL("", limit)
 	}
 	ttl := sess.JuryDate.Add(s.cfg.TokenAfterJury).Sub(s.now()).Truncate(time.Second)
 	if ttl < s.cfg.TokenTTL {
-		return s.tokenTTL("")
+		return s.tokenTTL("", limit)
 	}
-	return min(ttl, s.cfg.MaxTokenTTL), nil
+	return min(ttl, limit), nil
 }
 
-// tokenTTL reads a requested validity ("72h"); empty is Config.TokenTTL.
-func (s *Server) tokenTTL(raw string) (time.Duration, error) {
-	ttl := s.cfg.TokenTTL
+// tokenTTL reads a requested validity ("72h"), at most limit; empty is
+// Config.TokenTTL (or limit, if shorter).
+func (s *Server) tokenTTL(raw string, limit time.Duration) (time.Duration, error) {
+	ttl := min(s.cfg.TokenTTL, limit)
 	if raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil || d < time.Minute {
@@ -166,8 +168,8 @@ func (s *Server) tokenTTL(raw string) (time.Duration, error) {
 		}
 		ttl = d
 	}
-	if ttl > s.cfg.MaxTokenTTL {
-		return 0, invalid("Durée de validité trop longue : %v au plus.", s.cfg.MaxTokenTTL)
+	if ttl > limit {
+		return 0, invalid("Durée de validité trop longue : %s au plus pour ce rôle.", durationFR(limit))
 	}
 	return ttl, nil
 }

@@ -21,8 +21,9 @@
 //
 //	GET  /healthz                                   the process is alive
 //	GET  /readyz                                    storage and Redis answer (Config.PingStorage, PingRedis)
-//	GET  /login?token=…                             exchanges an emailed token for a cookie, redirects to /
-//	POST /logout                                    clears the cookie
+//	GET  /login?token=…                             the link of an email: a page naming the account, with a button to sign in
+//	POST /login                                     the button (form field "token"; same origin only): sets the cookie, redirects to /
+//	POST /logout                                    clears the cookie and revokes every token of the caller issued so far
 //	GET  /verify/{code}                             public: is the attestation with this code valid? (JSON or HTML)
 //	POST /verify                                    public: the same for an attestation PDF or signed JSON sent as the body (5 MB at most)
 //
@@ -31,6 +32,7 @@
 //
 //	GET  /api/v1/me                                 who the token says the caller is
 //	POST /api/v1/tokens                             admin: issue a token
+//	POST /api/v1/tokens/revocation                  admin: revoke a person's tokens issued so far, {"role","session","subject"}
 //	POST /api/v1/sessions                           admin: create a session
 //	GET  /api/v1/sessions/{session}                 the session (its deadline, its jury date)
 //	POST /api/v1/sessions/{session}/candidates      admin: import candidates (JSON array or CSV), with a report
@@ -62,7 +64,7 @@
 // # Access
 //
 // Every /api/ route needs a token (see IssueToken) sent as
-// "Authorization: Bearer <token>" or, after GET /login, in the HttpOnly
+// "Authorization: Bearer <token>" or, after POST /login, in the HttpOnly
 // cookie CookieName. A token names a role, a subject and, optionally, a
 // session it is confined to. Candidates (subject: their candidate number,
 // session required) reach only their own documents, record and
@@ -72,10 +74,29 @@
 // candidate or session the caller may not see gets 404, as if it did not
 // exist, so that ids cannot be probed.
 //
+// A token is refused, however well signed, when it is valid longer than
+// its role may be (Config.MaxTokenTTL for candidates, MaxStaffTokenTTL for
+// assessors and admins), or was issued before its bearer logged out or an
+// admin revoked their tokens (dossier.TokenRevocation: a token's issue
+// time is its generation).
+//
 // # Errors
 //
 // Every error is {"error":{"code":…,"message":…}}: the code is one of the
 // dossier error codes, the message is French and safe to show, and the
 // status comes from one table (errors.go). Internal errors say nothing
 // more than that; their detail goes to the log line of the request.
+//
+// # Uploads
+//
+// An upload through the server is spooled to Config.TempDir while it is
+// hashed and sniffed. Its body must keep arriving (Config.UploadIdleTimeout,
+// or the upload fails and its file is removed); one person sends at most
+// Config.MaxUploadsPerUser at once (429 too_many beyond); and all uploads
+// together hold at most Config.MaxSpoolBytes there: past it, or when the
+// disk is full, an upload is answered 503 with Retry-After, its cause
+// logged. Once stored, a version is queued for the workers; if the queue
+// does not say whether it took the task (a timeout), the upload is answered
+// 202 all the same, the version queued: a lost task shows as stuck in the
+// pipeline view, where an admin's retry queues it again.
 package httpapi

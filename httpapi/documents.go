@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -115,6 +117,11 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 	if err := s.mayUpload(r.Context(), c, session, id, modality); err != nil {
 		return err
 	}
+	release, err := s.uploadSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	u, err := s.receive(w, r)
 	if err != nil {
 		return err
@@ -136,6 +143,26 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, c *Claim
 	w.Header().Set("Location", documentPathOf(session, id, modality))
 	writeJSON(w, http.StatusAccepted, rec)
 	return nil
+}
+
+// uploadSlot takes one of the Config.MaxUploadsPerUser uploads the
+// caller may send at once, or answers 429; release gives it back.
+func (s *Server) uploadSlot(c *Claims) (release func(), err error) {
+	who := string(c.Role) + "/" + c.Session + "/" + c.Subject
+	s.uploadsMu.Lock()
+	defer s.uploadsMu.Unlock()
+	if s.uploads[who] >= s.cfg.MaxUploadsPerUser {
+		return nil, dossier.Errorf(dossier.ETooMany,
+			"Vous envoyez déjà %d documents en même temps : attendez la fin de ces envois, puis recommencez.", s.uploads[who])
+	}
+	s.uploads[who]++
+	return func() {
+		s.uploadsMu.Lock()
+		defer s.uploadsMu.Unlock()
+		if s.uploads[who]--; s.uploads[who] == 0 {
+			delete(s.uploads, who)
+		}
+	}, nil
 }
 
 // accept queues ver, a new version of a document, and hands it to the
@@ -165,9 +192,13 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 		}
 	}
 	now := s.now()
-	var unchanged *dossier.DocumentRecord
+	var (
+		unchanged *dossier.DocumentRecord
+		dropped   []dossier.DocumentVersion
+	)
 	rec, err := upsert(ctx, s.cfg.Records, key, func(v *dossier.DocumentRecord, exists bool) error {
-		unchanged = nil
+		unchanged, dropped = nil, nil
+		defer func() { dropped = s.capVersions(v) }()
 		if exists && busy(*v, ver.SHA256) {
 			u := *v
 			unchanged = &u
@@ -196,12 +227,24 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 	if err != nil {
 		return rec, unavailable(err)
 	}
+	s.purgeVersions(ctx, rec, dropped)
 	ev.At, ev.Modality, ev.SHA256, ev.FileName = now, modality, ver.SHA256, ver.FileName
 	if rec.Pending != nil {
 		ev.Detail = strings.TrimSpace(ev.Detail + " En attente de lecture : la version prête reste en place tant que celle-ci n'est pas lue et vérifiée.")
 	}
 	s.history(ctx, session, candidate, ev)
 	if err := s.cfg.Queue.EnqueueDocument(ctx, session, candidate, modality, ver.SHA256); err != nil {
+		if outcomeUnknown(err) {
+			// The task may well be queued (a timeout after the command
+			// was sent): telling the candidate it failed would be false.
+			// The version stays queued; if the task was in fact lost, the
+			// pipeline view calls it stuck after Config.StuckAfter and an
+			// admin's retry enqueues it again (task IDs deduplicate, so
+			// a second task for the same version is the same work).
+			s.log.WarnContext(ctx, "enqueue outcome unknown: the document stays queued",
+				"key", key, "sha256", ver.SHA256, "error", err.Error())
+			return rec, nil
+		}
 		// Say so on the record, so that the same file uploaded again is
 		// queued again instead of being taken for work under way.
 		markErr := s.markNotQueued(ctx, key, ver.SHA256)
@@ -209,6 +252,63 @@ func (s *Server) accept(ctx context.Context, session, candidate, modality string
 			Message: "Votre document est bien reçu, mais son traitement n'a pas pu être lancé : déposez-le à nouveau dans quelques minutes."}
 	}
 	return rec, nil
+}
+
+// capVersions keeps at most Config.MaxVersions versions of a document
+// (current, pending and previous ones), dropping the oldest previous ones
+// from v, and returns those dropped.
+func (s *Server) capVersions(v *dossier.DocumentRecord) []dossier.DocumentVersion {
+	n := len(v.Previous)
+	if v.Current.SHA256 != "" {
+		n++
+	}
+	if v.Pending != nil {
+		n++
+	}
+	excess := min(n-s.cfg.MaxVersions, len(v.Previous))
+	if excess <= 0 {
+		return nil
+	}
+	dropped := slices.Clone(v.Previous[:excess])
+	v.Previous = slices.Delete(v.Previous, 0, excess)
+	return dropped
+}
+
+// purgeVersions deletes what storage holds of versions no longer listed:
+// the uploaded file and what was derived from it (text, findings, sheet).
+// A failure is logged, not returned: the upload is recorded, and what is
+// left is only space, which retention reclaims with the candidate's files.
+func (s *Server) purgeVersions(ctx context.Context, rec dossier.DocumentRecord, dropped []dossier.DocumentVersion) {
+	for _, d := range dropped {
+		if _, listed := rec.Version(d.SHA256); listed {
+			continue
+		}
+		// The file is <sha>.<ext>, what is derived from it under <sha>/.
+		infos, err := s.cfg.Blobs.List(ctx, dossier.DocumentPrefix(rec.Session, rec.Candidate, rec.Modality)+strings.ToLower(d.SHA256))
+		for _, o := range infos {
+			err = errors.Join(err, s.cfg.Blobs.Delete(ctx, o.Key))
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "purge a version beyond Config.MaxVersions", "session", rec.Session,
+				"modality", rec.Modality, "sha256", d.SHA256, "error", err.Error())
+		}
+	}
+}
+
+// outcomeUnknown reports whether a failed enqueue may nevertheless have
+// reached the queue: a timeout, a deadline, a connection cut once the
+// command could have been sent. A failure to connect at all, or an
+// answer from the queue refusing the task, is known: nothing was queued.
+func outcomeUnknown(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // markNotQueued records that the version sha could not be queued, if it

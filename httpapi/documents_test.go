@@ -5,12 +5,15 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -318,7 +321,7 @@ func (e *env) state() dossier.DocumentRecord {
 }
 
 func TestUploadConcurrentSameFile(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *httpapi.Config) { c.MaxUploadsPerUser = 4 })
 	data := pdfFile(t, 5000)
 	done := make(chan reply)
 	for range 4 {
@@ -340,7 +343,8 @@ func TestUploadQueueDown(t *testing.T) {
 	down.Store(true)
 	e.queue.EnqueueDocumentFunc = func(context.Context, string, string, string, string) error {
 		if down.Load() {
-			return io.ErrUnexpectedEOF
+			// Redis refuses the connection: nothing was sent.
+			return &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 		}
 		return nil
 	}
@@ -362,6 +366,50 @@ func TestUploadQueueDown(t *testing.T) {
 	e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec)
 	if rec.State != dossier.DocQueued || rec.Error != nil {
 		t.Errorf("record after the second try: %+v", rec)
+	}
+}
+
+// A queue that stalls once the task is in it (Redis answers too late):
+// the upload was queued, and saying « déposez-le à nouveau » would be
+// false. The document is kept, queued, and the candidate told it is
+// received; the cause is logged.
+func TestUploadQueueOutcomeUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		err      error
+	}{
+		{"deadline", context.DeadlineExceeded},
+		{"read timeout", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}},
+		{"connection cut after sending", io.ErrUnexpectedEOF},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			var queued []string
+			e.queue.EnqueueDocumentFunc = func(_ context.Context, session, candidate, modality, sha string) error {
+				queued = append(queued, sha) // the task reached the queue…
+				return tc.err                // …and the answer did not come back
+			}
+			data := pdfFile(t, 1000)
+			r := e.upload(e.cand("c1"), data)
+			if r.status != http.StatusAccepted {
+				t.Fatalf("status %d, want 202: %s", r.status, r.body)
+			}
+			got := decode[dossier.DocumentRecord](t, r)
+			if got.State != dossier.DocQueued || got.Current.SHA256 != sha(data) || got.Error != nil {
+				t.Errorf("answer %+v, want the version queued", got)
+			}
+			var rec dossier.DocumentRecord
+			if !e.record(dossier.DocumentStateKey("s1", "c1", "E5"), &rec) || rec.State != dossier.DocQueued || rec.Error != nil {
+				t.Errorf("record %+v, want it queued without error", rec)
+			}
+			if len(queued) != 1 {
+				t.Errorf("enqueued %q, want once", queued)
+			}
+			if logs := e.logs.String(); !strings.Contains(logs, "enqueue outcome unknown") || !strings.Contains(logs, `"level":"WARN"`) {
+				t.Errorf("logs do not warn of the unknown outcome:\n%s", logs)
+			}
+		})
 	}
 }
 
@@ -586,4 +634,51 @@ func TestFindings(t *testing.T) {
 	}
 	wantError(t, e.do(request{method: "GET", path: path, token: e.cand("c1")}), 403, dossier.EForbidden)
 	wantError(t, e.do(request{method: "GET", path: path, token: e.bruno()}), 404, dossier.ENotFound)
+}
+
+// Twenty-five uploads in a row keep the last MaxVersions versions: the
+// older ones leave the list, and their file and what was derived from them
+// (text, findings) leave storage; the versions listed keep theirs.
+func TestUploadVersionsCapped(t *testing.T) {
+	e := newEnv(t)
+	var shas []string
+	for i := range 25 {
+		data := pdfFile(t, 1000+i)
+		if r := e.upload(e.cand("c1"), data); r.status != http.StatusAccepted {
+			t.Fatalf("upload %d: %d %s", i, r.status, r.body)
+		}
+		s := sha(data)
+		shas = append(shas, s)
+		// What the workers derive from each version.
+		e.put(dossier.DerivedKey("s1", "c1", "E5", s, dossier.DerivedText), []byte(`{"format":"pdf","pages":[]}`), "application/json")
+		e.put(dossier.DerivedKey("s1", "c1", "E5", s, dossier.DerivedFindings), []byte(`{}`), "application/json")
+	}
+	list := decode[[]struct {
+		SHA256 string `json:"sha256"`
+	}](t, e.do(request{method: "GET", path: docPath + "/versions", token: e.cand("c1")}))
+	if len(list) != httpapi.DefaultMaxVersions {
+		t.Fatalf("%d versions listed, want %d", len(list), httpapi.DefaultMaxVersions)
+	}
+	kept := shas[len(shas)-httpapi.DefaultMaxVersions:]
+	for _, v := range list {
+		if !slices.Contains(kept, v.SHA256) {
+			t.Errorf("version %s listed, want only the last %d", v.SHA256, len(kept))
+		}
+	}
+	keys := slices.DeleteFunc(e.blobKeys(dossier.DocumentPrefix("s1", "c1", "E5")),
+		func(k string) bool { return k == dossier.DocumentStateKey("s1", "c1", "E5") })
+	if want := 3 * httpapi.DefaultMaxVersions; len(keys) != want {
+		t.Errorf("%d blobs stored, want %d (file, text, findings of each version kept):\n%s", len(keys), want, strings.Join(keys, "\n"))
+	}
+	for _, s := range shas[:len(shas)-httpapi.DefaultMaxVersions] {
+		for _, k := range keys {
+			if strings.Contains(k, s) {
+				t.Errorf("%s is still stored: its version was dropped", k)
+			}
+		}
+	}
+	// A version kept still has its text.
+	if r := e.do(request{method: "GET", path: docPath + "/text?version=" + kept[0], token: e.cand("c1")}); r.status != http.StatusOK {
+		t.Errorf("text of the oldest version kept: %d %s", r.status, r.body)
+	}
 }

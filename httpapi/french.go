@@ -21,6 +21,8 @@ var paris = func() *time.Location {
 // durationFR writes a duration for people: "15 minutes", "2 heures".
 func durationFR(d time.Duration) string {
 	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return plural(int(d/(24*time.Hour)), "jour")
 	case d >= time.Hour && d%time.Hour == 0:
 		return plural(int(d/time.Hour), "heure")
 	case d >= time.Minute:

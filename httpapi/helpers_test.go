@@ -319,7 +319,7 @@ func sha(data []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -330,7 +330,7 @@ func randomBytes(t *testing.T, n int) []byte {
 
 // Documents as extract.Sniff sees them: the right first bytes, then
 // anything.
-func pdfFile(t *testing.T, n int) []byte {
+func pdfFile(t testing.TB, n int) []byte {
 	return append([]byte("%PDF-1.7\n"), randomBytes(t, n)...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/dossier-cert/dossier"
@@ -34,9 +35,14 @@ type Config struct {
 	// when the request does not say. Zero: 14 days, long enough for a
 	// link emailed to a candidate before the deadline.
 	TokenTTL time.Duration
-	// MaxTokenTTL is the longest validity POST /api/v1/tokens grants.
-	// Zero: 180 days.
+	// MaxTokenTTL is the longest validity of a candidate's token: longer
+	// ones are refused when presented (whoever minted them: the CLI
+	// refuses to), and POST /api/v1/tokens grants no more. Zero: 180
+	// days.
 	MaxTokenTTL time.Duration
+	// MaxStaffTokenTTL is the same for assessors' and admins' tokens,
+	// which open more. Zero: 30 days.
+	MaxStaffTokenTTL time.Duration
 	// InsecureCookies drops the Secure attribute of the login cookie, for
 	// development over plain HTTP on another host than localhost. False:
 	// the cookie travels only over HTTPS (and http://localhost, which
@@ -68,6 +74,27 @@ type Config struct {
 	// TempDir is where uploads are spooled while they are hashed and
 	// sniffed. Empty: os.TempDir().
 	TempDir string
+	// MaxSpoolBytes bounds the bytes all uploads being received hold in
+	// TempDir at once: past it, and when TempDir's disk is full, an upload
+	// is answered 503 with Retry-After (the cause logged) rather than
+	// failing others. Keep it under TempDir's free space. Zero: 10 times
+	// MaxUploadBytes (200 MB by default).
+	MaxSpoolBytes int64
+	// UploadIdleTimeout is how long an upload's body may stop arriving
+	// before the upload fails and its spooled file is removed (the read
+	// deadline is pushed this far ahead as data comes in). Zero: 30
+	// seconds.
+	UploadIdleTimeout time.Duration
+	// MaxVersions bounds the versions kept of each document: the current
+	// one, a pending one and those set aside. An upload past it drops the
+	// oldest set-aside versions, their file and what was derived from them
+	// (text, findings, sheet) deleted from storage; the versions listed
+	// keep theirs, so that any of them can be read or restored. Zero:
+	// DefaultMaxVersions.
+	MaxVersions int
+	// MaxUploadsPerUser bounds the uploads one person (one token subject)
+	// sends at once; one more is answered 429. Zero: 2.
+	MaxUploadsPerUser int
 
 	// PingStorage and PingRedis are the checks of GET /readyz
 	// (s3store.Store.Ping, a Redis PING). Nil: not checked.
@@ -130,12 +157,17 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultTokenTTL       = 14 * 24 * time.Hour
-	DefaultMaxTokenTTL    = 180 * 24 * time.Hour
-	DefaultPresignTTL     = 15 * time.Minute
-	DefaultMaxImportBytes = 5 << 20
-	DefaultReadyTimeout   = 3 * time.Second
-	DefaultTokenAfterJury = 30 * 24 * time.Hour
+	DefaultTokenTTL         = 14 * 24 * time.Hour
+	DefaultMaxTokenTTL      = 180 * 24 * time.Hour
+	DefaultMaxStaffTokenTTL = 30 * 24 * time.Hour
+	DefaultPresignTTL       = 15 * time.Minute
+	DefaultMaxImportBytes   = 5 << 20
+	DefaultReadyTimeout     = 3 * time.Second
+	DefaultTokenAfterJury   = 30 * 24 * time.Hour
+
+	DefaultUploadIdleTimeout = 30 * time.Second
+	DefaultMaxUploadsPerUser = 2
+	DefaultMaxVersions       = 10
 )
 
 // defaultWritten are the written modalities without a referentiel.
@@ -150,6 +182,10 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 	// The rate limits of the public routes (limiterFor); nil: none.
 	loginLimit, verifyLimit *limiter
+
+	spool     *spoolSpace
+	uploadsMu sync.Mutex
+	uploads   map[string]int // uploads being received, by uploader
 
 	written        []string        // written modalities, in order
 	competences    map[string]bool // nil: not checked
@@ -184,8 +220,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultMaxImportBytes
 	}
+	if cfg.MaxStaffTokenTTL <= 0 {
+		cfg.MaxStaffTokenTTL = DefaultMaxStaffTokenTTL
+	}
 	if cfg.PresignTTL <= 0 {
 		cfg.PresignTTL = DefaultPresignTTL
+	}
+	if cfg.MaxSpoolBytes <= 0 {
+		cfg.MaxSpoolBytes = 10 * cfg.MaxUploadBytes
+	}
+	if cfg.UploadIdleTimeout <= 0 {
+		cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
+	}
+	if cfg.MaxVersions <= 0 {
+		cfg.MaxVersions = DefaultMaxVersions
+	}
+	if cfg.MaxVersions < 2 {
+		// The current version and the ready one it waits behind.
+		cfg.MaxVersions = 2
+	}
+	if cfg.MaxUploadsPerUser <= 0 {
+		cfg.MaxUploadsPerUser = DefaultMaxUploadsPerUser
 	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
@@ -214,7 +269,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
+		spool: &spoolSpace{limit: cfg.MaxSpoolBytes}, uploads: map[string]int{}}
 	if cfg.PublicRate > 0 {
 		s.loginLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.RateClients, cfg.Now)
 		s.verifyLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.RateClients, cfg.Now)
@@ -277,13 +333,15 @@ const (
 func (s *Server) routes() {
 	s.public("GET /healthz", s.healthz)
 	s.public("GET /readyz", s.readyz)
-	s.public("GET /login", s.login)
+	s.public("GET /login", s.loginPage)
+	s.public("POST /login", s.login)
 	s.public("POST /logout", s.logout)
 	s.public("GET /verify/{code}", s.verifyCode)
 	s.public("POST /verify", s.verifyFile)
 
 	s.api("GET /api/v1/me", everyone, s.me)
 	s.api("POST /api/v1/tokens", adminOnly, s.issueToken)
+	s.api("POST /api/v1/tokens/revocation", adminOnly, s.revokeTokensOf)
 
 	s.api("POST /api/v1/sessions", adminOnly, s.createSession)
 	s.api("GET /api/v1/sessions/{session}", everyone, s.getSession)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -238,7 +240,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, c *Claims) e
 	if err := decodeJSON(w, r, &req, 0); err != nil {
 		return err
 	}
-	ttl, err := s.linkTTL(r.Context(), req.TTL, req.Session)
+	ttl, err := s.linkTTL(r.Context(), req.Role, req.TTL, req.Session)
 	if err != nil {
 		return err
 	}
@@ -276,24 +278,145 @@ func (s *Server) me(w http.ResponseWriter, _ *http.Request, c *Claims) error {
 	return nil
 }
 
-// login is GET /login?token=…: the link of an email. It sets the token as
-// an HttpOnly cookie, so that it leaves the address bar and the history,
-// and redirects to the home page.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+// ErrTokenRevoked: the token was issued before its bearer logged out, or
+// before an admin revoked their tokens (dossier.TokenRevocation).
+var ErrTokenRevoked = &dossier.Error{Code: dossier.EUnauthorized,
+	Message: "Ce lien de connexion ne fonctionne plus : vous vous êtes déconnecté, ou votre accès a été révoqué. Demandez un nouveau lien à l'organisme certificateur."}
+
+// TokenLimit is the longest validity a token of role may have: candidate
+// for candidates, staff for assessors and admins.
+func TokenLimit(role Role, candidate, staff time.Duration) time.Duration {
+	if role == RoleCandidate {
+		return candidate
+	}
+	return staff
+}
+
+// checkClaims refuses the claims of a well-signed token the server does not
+// honour: one valid longer than its role may be (Config.MaxTokenTTL,
+// MaxStaffTokenTTL), or one its bearer's logging out or an admin revoked.
+func (s *Server) checkClaims(ctx context.Context, c Claims) error {
+	limit := TokenLimit(c.Role, s.cfg.MaxTokenTTL, s.cfg.MaxStaffTokenTTL)
+	if c.ExpiresAt.Sub(c.IssuedAt) > limit {
+		return &dossier.Error{Code: dossier.EUnauthorized,
+			Err: fmt.Errorf("token of %s valid %v, longer than %v", c.Role, c.ExpiresAt.Sub(c.IssuedAt), limit),
+			Message: fmt.Sprintf("Ce jeton d'accès est valable plus longtemps que le service ne l'accepte (%s au plus pour un %s) : demandez un nouveau lien de connexion.",
+				durationFR(limit), roleLabels[c.Role])}
+	}
+	var rev dossier.TokenRevocation
+	_, err := s.cfg.Records.Get(ctx, dossier.TokenRevocationKey(string(c.Role), c.Session, c.Subject), &rev)
+	switch {
+	case errors.Is(err, dossier.ErrNotFound):
+		return nil
+	case err != nil:
+		return unavailable(err)
+	case c.IssuedAt.Before(rev.NotBefore):
+		return ErrTokenRevoked
+	}
+	return nil
+}
+
+// revokeTokens refuses from now on every token of the person c names
+// issued until now. Tokens carry their issue time in whole seconds: those
+// of this very second go too, and a new one is good from the next.
+func (s *Server) revokeTokens(ctx context.Context, c Claims, by string) (dossier.TokenRevocation, error) {
+	now := s.now()
+	rev, err := upsert(ctx, s.cfg.Records, dossier.TokenRevocationKey(string(c.Role), c.Session, c.Subject),
+		func(v *dossier.TokenRevocation, _ bool) error {
+			if nb := now.Truncate(time.Second).Add(time.Second); nb.After(v.NotBefore) {
+				v.NotBefore = nb
+			}
+			v.By, v.At = by, now
+			return nil
+		})
+	return rev, unavailable(err)
+}
+
+// loginPage is GET /login?token=…: the link of an email. It signs no one
+// in — a page of another site could make a browser open it, to sign its
+// visitor in as someone else — but says whose account the link opens and
+// asks to confirm: the button POSTs the token to /login.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token := r.URL.Query().Get("token")
-	c, err := ParseToken(s.cfg.TokenSecrets, token, s.now())
-	if token == "" {
-		err = errNoToken
-	}
-	err = s.expired(err)
+	c, err := s.loginClaims(r, token)
 	if err != nil {
 		if wantsHTML(r) {
 			s.failPage(w, r, "Lien de connexion non valide", err)
 			return nil
 		}
 		return err
+	}
+	writePage(w, http.StatusOK, loginTemplate, loginView{Title: "Connexion", Account: s.accountName(r.Context(), c), Token: token})
+	return nil
+}
+
+// loginClaims checks a login link's token.
+func (s *Server) loginClaims(r *http.Request, token string) (Claims, error) {
+	if token == "" {
+		return Claims{}, errNoToken
+	}
+	c, err := ParseToken(s.cfg.TokenSecrets, token, s.now())
+	if err == nil {
+		err = s.checkClaims(r.Context(), c)
+	}
+	return c, s.expired(err)
+}
+
+// accountName names the account c opens, for people: a candidate by name
+// and number, others by name and role.
+func (s *Server) accountName(ctx context.Context, c Claims) string {
+	if c.Role == RoleCandidate {
+		name := "candidat n° " + c.Subject
+		if cand, err := s.candidate(ctx, c.Session, c.Subject); err == nil {
+			name = strings.TrimSpace(strings.Join(cand.FirstNames, " ")+" "+cand.LastName) + " (" + name + ")"
+		}
+		return name
+	}
+	name := c.Subject + " (" + roleLabels[c.Role]
+	if c.Session != "" {
+		name += ", session " + c.Session
+	}
+	return name + ")"
+}
+
+type loginView struct {
+	Title, Account, Token string
+}
+
+var loginTemplate = template.Must(template.New("login").Parse(pageHead + `<h1>Connexion</h1>
+<p>Ce lien ouvre le compte de <strong>{{.Account}}</strong>.</p>
+<p>Si ce n'est pas vous, fermez cette page : ne vous connectez pas.</p>
+<form method="post" action="/login">
+<input type="hidden" name="token" value="{{.Token}}">
+<button type="submit">Se connecter en tant que {{.Account}}</button>
+</form>
+` + pageFoot))
+
+// login is POST /login, the button of GET /login's page: the token as a
+// form field. It sets the token as an HttpOnly cookie, so that it leaves
+// the address bar and the history, and redirects to the home page. A
+// request another site's page makes is refused (login CSRF).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	fail := func(err error) error {
+		if wantsHTML(r) {
+			s.failPage(w, r, "Connexion impossible", err)
+			return nil
+		}
+		return err
+	}
+	if err := s.csrf.Check(r); err != nil {
+		return fail(&dossier.Error{Code: dossier.EForbidden, Err: err,
+			Message: "Connexion refusée : la demande provient d'un autre site. Ouvrez votre lien de connexion vous-même, puis confirmez."})
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxTokenSize+1024)
+	token := r.PostFormValue("token")
+	c, err := s.loginClaims(r, token)
+	if err != nil {
+		return fail(err)
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     CookieName,
@@ -319,10 +442,58 @@ func (s *Server) expired(err error) error {
 		Message: "Votre lien de connexion a expiré : demandez-en un nouveau à " + s.cfg.Contact + "."}
 }
 
-// logout is POST /logout: it clears the cookie.
-func (s *Server) logout(w http.ResponseWriter, _ *http.Request) error {
+// logout is POST /logout: it clears the cookie and revokes every token of
+// the caller issued until now — the cookie's and the login link's — so
+// that the link, left in the browser's history, opens nothing. Another
+// site's page cannot make a browser log out (that would revoke its link).
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	c, viaCookie, err := s.authenticate(r)
+	if viaCookie {
+		if err := s.csrf.Check(r); err != nil {
+			return &dossier.Error{Code: dossier.EForbidden, Err: err,
+				Message: "Requête refusée : elle provient d'un autre site."}
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode})
+	if err == nil {
+		if _, err := s.revokeTokens(r.Context(), c, actorOf(&c)); err != nil {
+			return &dossier.Error{Code: dossier.EUnavailable, Err: err,
+				Message: "Votre déconnexion n'a pas pu être enregistrée : réessayez dans quelques minutes."}
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revocationRequest is the body of POST /api/v1/tokens/revocation: whose
+// tokens to revoke.
+type revocationRequest struct {
+	Role    Role   `json:"role"`
+	Session string `json:"session"`
+	Subject string `json:"subject"`
+}
+
+// revokeTokensOf is POST /api/v1/tokens/revocation: an admin revokes
+// every token issued until now to a person (a lost laptop, a link sent to
+// the wrong address); new ones work. An admin confined to a session
+// revokes only its candidates'.
+func (s *Server) revokeTokensOf(w http.ResponseWriter, r *http.Request, c *Claims) error {
+	var req revocationRequest
+	if err := decodeJSON(w, r, &req, 0); err != nil {
+		return err
+	}
+	target := Claims{Role: req.Role, Session: req.Session, Subject: req.Subject}
+	if err := target.check(); err != nil {
+		return invalid("Révocation impossible : %v.", err)
+	}
+	if c.Session != "" && (target.Role != RoleCandidate || target.Session != c.Session) {
+		return forbidden("Votre accès est limité à la session %s : vous ne pouvez révoquer que les jetons de ses candidats.", c.Session)
+	}
+	rev, err := s.revokeTokens(r.Context(), target, actorOf(c))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rev)
 	return nil
 }

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -164,5 +165,112 @@ func TestIssueTokenEndpoint(t *testing.T) {
 				t.Errorf("me: %d %+v", me.status, c)
 			}
 		})
+	}
+}
+
+// The CLI minted tokens valid 100 years, and the server took them. Now a
+// token valid longer than its role may be is refused when presented,
+// whoever signed it.
+func TestTokenValidityCapped(t *testing.T) {
+	e := newEnv(t)
+	mint := func(role httpapi.Role, session, subject string, ttl time.Duration) string {
+		tok, err := httpapi.IssueToken(e.secret, httpapi.Claims{Role: role, Session: session, Subject: subject, IssuedAt: testNow}, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	const day = 24 * time.Hour
+	for _, tc := range []struct {
+		scenario string
+		token    string
+		ok       bool
+		says     string
+	}{
+		{"candidate, 100 years", mint(httpapi.RoleCandidate, "s1", "c1", 100*365*day), false, "180 jours"},
+		{"candidate, 181 days", mint(httpapi.RoleCandidate, "s1", "c1", 181*day), false, "180 jours"},
+		{"candidate, 180 days", mint(httpapi.RoleCandidate, "s1", "c1", 180*day), true, ""},
+		{"admin, 100 years", mint(httpapi.RoleAdmin, "", "root", 100*365*day), false, "30 jours"},
+		{"assessor, 31 days", mint(httpapi.RoleAssessor, "s1", "anne", 31*day), false, "30 jours"},
+		{"admin, 30 days", mint(httpapi.RoleAdmin, "", "root", 30*day), true, ""},
+	} {
+		r := e.do(request{method: "GET", path: "/api/v1/me", token: tc.token})
+		if tc.ok {
+			if r.status != http.StatusOK {
+				t.Errorf("%s: %d %s", tc.scenario, r.status, r.body)
+			}
+			continue
+		}
+		wantError(t, r, http.StatusUnauthorized, dossier.EUnauthorized, tc.says, "nouveau lien")
+		if r := e.login(tc.token, nil); r.status != http.StatusUnauthorized || loginCookie(r) != nil {
+			t.Errorf("%s: login %d %v", tc.scenario, r.status, r.header)
+		}
+	}
+	// The server grants no more either.
+	r := e.do(request{method: "POST", path: "/api/v1/tokens", token: e.admin(), contentType: "application/json",
+		body: []byte(`{"role":"admin","subject":"zoe","ttl":"1000h"}`)})
+	wantError(t, r, http.StatusBadRequest, dossier.EInvalid, "30 jours")
+}
+
+// Logging out revoked nothing: the login link, left in the browser's
+// history, signed anyone in again. Now logging out revokes every token of
+// the person issued until then (the cookie's and the link's); new links
+// work, and other people are untouched.
+func TestLogoutRevokes(t *testing.T) {
+	e := newEnv(t)
+	link := e.cand("c1")
+	r := e.login(link, nil)
+	ck := loginCookie(r)
+	if ck == nil {
+		t.Fatalf("login: %d %v", r.status, r.header)
+	}
+	cookie := map[string]string{"Cookie": httpapi.CookieName + "=" + ck.Value, "Sec-Fetch-Site": "same-origin"}
+	if r := e.do(request{method: "GET", path: "/api/v1/me", header: cookie}); r.status != http.StatusOK {
+		t.Fatalf("me: %d %s", r.status, r.body)
+	}
+
+	// Another site cannot log the candidate out (and revoke their link).
+	crossSite := map[string]string{"Cookie": cookie["Cookie"], "Sec-Fetch-Site": "cross-site"}
+	wantError(t, e.do(request{method: "POST", path: "/logout", header: crossSite}), http.StatusForbidden, dossier.EForbidden)
+	if r := e.do(request{method: "GET", path: "/api/v1/me", header: cookie}); r.status != http.StatusOK {
+		t.Fatalf("me after a cross-site logout: %d %s", r.status, r.body)
+	}
+
+	if r := e.do(request{method: "POST", path: "/logout", header: cookie}); r.status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", r.status, r.body)
+	}
+	wantError(t, e.do(request{method: "GET", path: "/api/v1/me", header: cookie}), http.StatusUnauthorized, dossier.EUnauthorized, "déconnecté")
+	wantError(t, e.do(request{method: "GET", path: "/api/v1/me", token: link}), http.StatusUnauthorized, dossier.EUnauthorized, "déconnecté")
+	if r := e.login(link, nil); r.status != http.StatusUnauthorized || loginCookie(r) != nil {
+		t.Errorf("the link after logout: %d %v %s", r.status, r.header, r.body)
+	}
+	// Someone else is still signed in.
+	if r := e.do(request{method: "GET", path: "/api/v1/me", token: e.cand("c2")}); r.status != http.StatusOK {
+		t.Errorf("another candidate: %d %s", r.status, r.body)
+	}
+	// A link issued afterwards works.
+	fresh, err := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1",
+		IssuedAt: testNow.Add(2 * time.Second)}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.login(fresh, nil); r.status != http.StatusSeeOther {
+		t.Errorf("a new link: %d %s", r.status, r.body)
+	}
+
+	// An admin revokes an assessor's tokens; an admin of one session may
+	// not.
+	revoke := func(token, body string) reply {
+		return e.do(request{method: "POST", path: "/api/v1/tokens/revocation", token: token,
+			contentType: "application/json", body: []byte(body)})
+	}
+	s1Admin := e.token(httpapi.RoleAdmin, "s1", "sam")
+	wantError(t, revoke(s1Admin, `{"role":"assessor","subject":"anne"}`), http.StatusForbidden, dossier.EForbidden)
+	if r := revoke(e.admin(), `{"role":"assessor","subject":"anne"}`); r.status != http.StatusOK {
+		t.Fatalf("revoke anne: %d %s", r.status, r.body)
+	}
+	wantError(t, e.do(request{method: "GET", path: "/api/v1/me", token: e.anne()}), http.StatusUnauthorized, dossier.EUnauthorized)
+	if r := revoke(s1Admin, `{"role":"candidate","session":"s1","subject":"c2"}`); r.status != http.StatusOK {
+		t.Errorf("an admin of s1 revokes a candidate of s1: %d %s", r.status, r.body)
 	}
 }

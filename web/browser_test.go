@@ -84,7 +84,7 @@ func TestBrowserCandidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := e.srv.URL + "/login?token=" + url.QueryEscape(tok)
+	link := e.srv.URL + "/test/login?token=" + url.QueryEscape(tok)
 	dom := headless(t, bin, link, "")
 	// What people see: the main element (the head holds the labels' JSON).
 	if i := strings.Index(dom, "<main"); i >= 0 {
@@ -141,7 +141,7 @@ func TestBrowserPolling(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	if i := strings.Index(dom, "<main"); i >= 0 {
 		dom = dom[i:]
 	}
@@ -166,7 +166,7 @@ func TestBrowserAssessor(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
-	link := e.srv.URL + "/login?token=" + url.QueryEscape(tok)
+	link := e.srv.URL + "/test/login?token=" + url.QueryEscape(tok)
 	dom := headless(t, bin, link, "")
 	if i := strings.Index(dom, "<main"); i >= 0 {
 		dom = dom[i:]
@@ -243,7 +243,7 @@ func TestBrowserUpload(t *testing.T) {
 		})
 	}, withDropScript)
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	if i := strings.Index(dom, "<main"); i >= 0 {
 		dom = dom[i:]
 	}
@@ -375,7 +375,7 @@ func TestBrowserCandidateResult(t *testing.T) {
 		}
 	}
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	for _, want := range []string{
 		"Décision du jury du", "Validation partielle", "Blocs de compétences validés", "B1 – ",
 		`href="/api/v1/sessions/s1/candidates/c1/attestation.pdf"`, "Télécharger votre attestation n° CAE-2026-000042",
@@ -422,7 +422,7 @@ func TestBrowserCandidateFindings(t *testing.T) {
 		}
 	}
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleCandidate, Session: "s1", Subject: "c1", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	dom = dom[strings.Index(dom, "<main"):]
 	e1, e5 := dom[strings.Index(dom, `id="doc-E1"`):strings.Index(dom, `id="doc-E5"`)], dom[strings.Index(dom, `id="doc-E5"`):]
 	for _, want := range []string{"Fichier : report.pdf", "Votre nouveau fichier (scan.pdf) a été refusé ; le précédent reste déposé.",
@@ -476,7 +476,7 @@ func TestBrowserIncompleteSubmission(t *testing.T) {
 	bin := chromium(t)
 	e := newEnvWith(t, nil, withScripts(map[string]string{"/test/confirm.js": confirmScript}, "/test/confirm.js"))
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	for _, want := range []string{"17 compétence(s) sans décision", "C18 (", "ne sont plus modifiables", "1 / 18 compétences décidées"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("page lacks %q", want)
@@ -508,7 +508,7 @@ func TestBrowserChangedAfterGrading(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := httpapi.IssueToken(e.secret, httpapi.Claims{Role: httpapi.RoleAssessor, Session: "s1", Subject: "anne", IssuedAt: testNow}, time.Hour)
-	dom := headless(t, bin, e.srv.URL+"/login?token="+url.QueryEscape(tok), "")
+	dom := headless(t, bin, e.srv.URL+"/test/login?token="+url.QueryEscape(tok), "")
 	if !strings.Contains(dom, "Document modifié après la transmission des décisions") || !strings.Contains(dom, "Ouvrir le document (v2.pdf)") {
 		t.Errorf("the assessor's page does not flag E5:\n%s", dom[strings.Index(dom, "<main"):])
 	}

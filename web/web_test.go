@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -90,7 +93,10 @@ func newEnvWith(t *testing.T, wrapAPI, wrapPages func(http.Handler) http.Handler
 	if wrapPages != nil {
 		pages = wrapPages(pages)
 	}
-	e.srv = httptest.NewServer(mount(h, pages))
+	root := http.NewServeMux()
+	root.Handle("/", mount(h, pages))
+	root.HandleFunc("GET /test/login", autoLogin)
+	e.srv = httptest.NewServer(root)
 	t.Cleanup(e.srv.Close)
 	ctx := context.Background()
 	if _, err := e.records.Create(ctx, dossier.SessionKey("s1"), dossier.Session{ID: "s1", Title: "Session <b>1</b>"}); err != nil {
@@ -106,6 +112,15 @@ func newEnvWith(t *testing.T, wrapAPI, wrapPages func(http.Handler) http.Handler
 	return e
 }
 
+// autoLogin is, for the headless browser that cannot click, the login
+// page's button pressed at once: a form POSTing ?token= to /login, from
+// the same origin.
+func autoLogin(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><html lang="fr"><body><form method="post" action="/login"><input type="hidden" name="token" value="%s"></form><script>document.forms[0].submit()</script></body></html>`,
+		html.EscapeString(r.URL.Query().Get("token")))
+}
+
 // login follows the emailed link for a token of role and returns a
 // client holding the cookie, as a browser would.
 func (e *env) login(role httpapi.Role, session, subject string) *http.Client {
@@ -116,7 +131,17 @@ func (e *env) login(role httpapi.Role, session, subject string) *http.Client {
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
+	// The link shows a page with a button; the button POSTs the token.
 	resp, err := c.Get(e.srv.URL + "/login?token=" + tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("Se connecter en tant que")) {
+		e.t.Fatalf("login page: %d %.300s", resp.StatusCode, page)
+	}
+	resp, err = c.PostForm(e.srv.URL+"/login", url.Values{"token": {tok}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -118,10 +118,42 @@ func TestBrowserJourneys(t *testing.T) {
 		return void(chromedp.Poll[bool](`(function(){var e=document.querySelector(`+jsString(sel)+`);return !!e && e.textContent.indexOf(`+jsString(text)+`)>=0;})()`,
 			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
 	}
-	login := func(token string) chromedp.Action[chromedp.Void] {
-		return chromedp.Navigate(base + "/login?token=" + url.QueryEscape(strings.TrimSpace(token)))
-	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// login opens a login link, whose page names the account, and presses
+	// its button.
+	login := func(token string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			for _, a := range []chromedp.Action[chromedp.Void]{
+				chromedp.Navigate(base + "/login?token=" + url.QueryEscape(strings.TrimSpace(token))),
+				chromedp.WaitVisible(css(`form[action="/login"] button`)),
+			} {
+				if _, err := a(ctx, tg); err != nil {
+					return chromedp.Void{}, err
+				}
+			}
+			// The click navigates away, which the protocol may report as
+			// an error of the click itself.
+			torn := func(err error) bool {
+				return err != nil && (strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated"))
+			}
+			if _, err := chromedp.Click(css(`form[action="/login"] button`))(ctx, tg); err != nil && !torn(err) {
+				return chromedp.Void{}, err
+			}
+			// The click navigates twice (POST /login, then /): wait for
+			// the home page, through the page contexts torn down on the
+			// way.
+			landed := void(chromedp.Poll[bool](`location.pathname === "/" && document.readyState === "complete"`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+			var err error
+			for range 50 {
+				if _, err = landed(ctx, tg); !torn(err) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return chromedp.Void{}, err
+		}
+	}
 
 	// accessible runs axe-core on the page as it stands: no violation of
 	// the WCAG 2.1 A and AA rules, nor of axe's best practices.

@@ -64,6 +64,17 @@ type serviceConfig struct {
 	TokenAfterJury time.Duration // links last until the session's jury date plus this
 	Contact        string        // whom people ask for a new link or for help
 
+	// serve, dev: the longest validity of a token the API honours, for
+	// candidates and for staff (httpapi.Config.MaxTokenTTL,
+	// MaxStaffTokenTTL); "dossier token" reads the same.
+	MaxTokenTTL, MaxStaffTokenTTL time.Duration
+
+	// serve, dev: the bounds of uploads (httpapi.Config).
+	MaxSpoolBytes     int64
+	UploadIdleTimeout time.Duration
+	MaxUploadsPerUser int
+	MaxVersions       int
+
 	Referentiel string // another certification's referentiel (JSON file)
 	Model       string // the detector's model trained for it (dossier train)
 	Limits      extract.Limits
@@ -163,6 +174,12 @@ func (c *serviceConfig) register(fs *flag.FlagSet, which string) {
 		fs.IntVar(&c.RateClients, "rate-clients", envInt("DOSSIER_RATE_CLIENTS", httpapi.DefaultRateClients), "adresses suivies au plus par la limite de /login, et autant pour /verify ; les moins récentes sont oubliées ($DOSSIER_RATE_CLIENTS)")
 		str(&c.TrustedProxies, "trusted-proxies", "DOSSIER_TRUSTED_PROXIES", "", "mandataires inverses (reverse proxies) de confiance, adresses ou réseaux CIDR séparés par des virgules : pour leurs requêtes, le client est lu dans X-Forwarded-For (vide : jamais)")
 		str(&c.MetricsAddr, "metrics-addr", "DOSSIER_METRICS_ADDR", "127.0.0.1:9090", "adresse de /metrics, à part de l'API publique : à ne pas publier (vide : aucune)")
+		fs.DurationVar(&c.MaxTokenTTL, "max-token-ttl", envDuration("DOSSIER_MAX_TOKEN_TTL", httpapi.DefaultMaxTokenTTL), "validité maximale d'un jeton de candidat : au-delà, le serveur le refuse ($DOSSIER_MAX_TOKEN_TTL)")
+		fs.DurationVar(&c.MaxStaffTokenTTL, "max-staff-token-ttl", envDuration("DOSSIER_MAX_STAFF_TOKEN_TTL", httpapi.DefaultMaxStaffTokenTTL), "validité maximale d'un jeton d'évaluateur ou d'administrateur ($DOSSIER_MAX_STAFF_TOKEN_TTL)")
+		fs.Int64Var(&c.MaxSpoolBytes, "max-spool", envInt64("DOSSIER_MAX_SPOOL", 0), "octets que les envois en cours occupent au plus ensemble dans le répertoire temporaire ; au-delà : 503, réessayer (0 : 10 fois --max-size) ($DOSSIER_MAX_SPOOL)")
+		fs.DurationVar(&c.UploadIdleTimeout, "upload-idle-timeout", envDuration("DOSSIER_UPLOAD_IDLE_TIMEOUT", httpapi.DefaultUploadIdleTimeout), "un envoi dont rien n'arrive pendant ce délai échoue et son fichier temporaire est supprimé ($DOSSIER_UPLOAD_IDLE_TIMEOUT)")
+		fs.IntVar(&c.MaxUploadsPerUser, "max-uploads-per-user", envInt("DOSSIER_MAX_UPLOADS_PER_USER", httpapi.DefaultMaxUploadsPerUser), "envois simultanés d'une même personne ; au-delà : 429 ($DOSSIER_MAX_UPLOADS_PER_USER)")
+		fs.IntVar(&c.MaxVersions, "max-versions", envInt("DOSSIER_MAX_VERSIONS", httpapi.DefaultMaxVersions), "versions conservées de chaque document (fichier, texte, constats) ; les plus anciennes au-delà sont supprimées ($DOSSIER_MAX_VERSIONS)")
 	}
 	str(&c.CertificationCode, "certification-code", "DOSSIER_CERTIFICATION_CODE", "", "code RNCP de la certification, imprimé sur les attestations et déclaré à la CDC (défaut : celui du référentiel)")
 	if which != "serve" {

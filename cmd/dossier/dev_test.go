@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -153,7 +154,18 @@ func TestDevAndDemo(t *testing.T) {
 	for i, role := range []string{"admin", "candidate", "assessor"} {
 		jar, _ := cookiejar.New(nil)
 		client := &http.Client{Jar: jar}
+		// The link's page names the account; its button POSTs the token.
 		resp, err := client.Get(found[i][1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "Se connecter en tant que") {
+			t.Errorf("link %s: no login page: %.300s", found[i][1], page)
+		}
+		link, _ := url.Parse(found[i][1])
+		resp, err = client.PostForm("http://"+addr+"/login", url.Values{"token": {link.Query().Get("token")}})
 		if err != nil {
 			t.Fatal(err)
 		}

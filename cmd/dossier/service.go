@@ -325,7 +325,10 @@ func newAPI(cfg serviceConfig, store *s3store.Store, queue *worker.Client, secre
 		Contact:        cfg.Contact,
 		PublicRate:     cfg.PublicRate, PublicBurst: cfg.PublicBurst, RateClients: cfg.RateClients,
 		TrustedProxies: proxies,
-		Logger:         log,
+		MaxTokenTTL:    cfg.MaxTokenTTL, MaxStaffTokenTTL: cfg.MaxStaffTokenTTL,
+		MaxSpoolBytes: cfg.MaxSpoolBytes, UploadIdleTimeout: cfg.UploadIdleTimeout,
+		MaxUploadsPerUser: cfg.MaxUploadsPerUser, MaxVersions: cfg.MaxVersions,
+		Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -390,20 +393,32 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	return exitOK
 }
 
-// readSecrets reads the token secrets: files separated by commas, the
-// first signing, all checking (for rotation).
+// readSecrets reads the token secrets: files separated by commas, each
+// holding one secret a line (blank lines and spaces around are ignored);
+// the first secret signs, all check. A rotation puts the new secret on the
+// first line of the file and the old one on the next (docs/operations.md).
 func readSecrets(files string) ([][]byte, error) {
 	var out [][]byte
 	for _, f := range strings.Split(files, ",") {
-		b, err := os.ReadFile(strings.TrimSpace(f))
+		f = strings.TrimSpace(f)
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		b = bytes.TrimSpace(b)
-		if len(b) < httpapi.MinSecretSize {
-			return nil, fmt.Errorf("%s: secret shorter than %d bytes", f, httpapi.MinSecretSize)
+		n := 0
+		for i, line := range bytes.Split(b, []byte("\n")) {
+			line = bytes.TrimSpace(line)
+			if len(line) == 0 {
+				continue
+			}
+			if len(line) < httpapi.MinSecretSize {
+				return nil, fmt.Errorf("%s, line %d: secret shorter than %d bytes (one secret a line, as text: head -c 48 /dev/urandom | base64)", f, i+1, httpapi.MinSecretSize)
+			}
+			out, n = append(out, line), n+1
 		}
-		out = append(out, b)
+		if n == 0 {
+			return nil, fmt.Errorf("%s: no secret in it", f)
+		}
 	}
 	return out, nil
 }
@@ -509,7 +524,19 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ttl := fs.Duration("ttl", 14*24*time.Hour, "durée de validité")
 	secretFile := fs.String("secret-file", envOr("DOSSIER_TOKEN_SECRET_FILE", ""), "fichier du secret des jetons ($DOSSIER_TOKEN_SECRET_FILE)")
 	baseURL := fs.String("base-url", envOr("DOSSIER_BASE_URL", ""), "URL du service, pour imprimer le lien de connexion ($DOSSIER_BASE_URL)")
+	// The limits the API enforces (serve's flags of the same names).
+	maxCandidate := fs.Duration("max-token-ttl", envDuration("DOSSIER_MAX_TOKEN_TTL", httpapi.DefaultMaxTokenTTL), "validité maximale d'un jeton de candidat, comme pour dossier serve ($DOSSIER_MAX_TOKEN_TTL)")
+	maxStaff := fs.Duration("max-staff-token-ttl", envDuration("DOSSIER_MAX_STAFF_TOKEN_TTL", httpapi.DefaultMaxStaffTokenTTL), "validité maximale d'un jeton d'évaluateur ou d'administrateur, comme pour dossier serve ($DOSSIER_MAX_STAFF_TOKEN_TTL)")
 	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if limit := httpapi.TokenLimit(httpapi.Role(*role), *maxCandidate, *maxStaff); *ttl > limit {
+		flagName := "--max-staff-token-ttl, $DOSSIER_MAX_STAFF_TOKEN_TTL"
+		if httpapi.Role(*role) == httpapi.RoleCandidate {
+			flagName = "--max-token-ttl, $DOSSIER_MAX_TOKEN_TTL"
+		}
+		fmt.Fprintf(stderr, "dossier token: une validité de %v est trop longue : le serveur refuse les jetons de ce rôle valables plus de %v (%s, à régler comme pour dossier serve). Donnez une --ttl plus courte.\n",
+			*ttl, limit, flagName)
 		return exitUsage
 	}
 	if *role == "" || *subject == "" || *secretFile == "" {
