@@ -22,6 +22,11 @@ WRITERS = 22
 SCARCE = ['points_de_progres', 'produits_services_pertinents', 'reponse_besoins_client']
 EXTRA = 3
 SEED = 20261207
+# A third round, drawn with a seed of its own so that the briefs above stay
+# as they were: four writers of five E5 and five E1 each (w26–w29, train),
+# for more E1 documents and more writers to learn from.
+MORE = 4
+MORE_SEED = 20261208
 
 E5 = ['points_de_progres', 'actions_a_planifier', 'objectifs_chiffres', 'programmation_conforme',
       'indicateurs_activite', 'hierarchie_priorites', 'calendrier_action', 'elements_a_suivre',
@@ -140,6 +145,25 @@ def main():
                 'seniority': rng.choice(SENIORITY), 'period': rng.choice(YEARS), 'style': rng.choice(STYLES),
                 'words': rng.choice([700, 1000, 1400, 1800, 2400]),
                 'traps': rng.sample(TRAPS, rng.choice([1, 2, 2, 3])), 'elements': p,
+                'format': rng.choice(FORMATS),
+            })
+        with open(os.path.join(OUT, 'w%02d.json' % w), 'w') as f:
+            json.dump({'writer': 'w%02d' % w, 'documents': docs}, f, ensure_ascii=False, indent=1)
+            f.write('\n')
+    rng = random.Random(MORE_SEED)
+    first = WRITERS + EXTRA + 1
+    for w in range(first, first + MORE):
+        mods = ['E5'] * 5 + ['E1'] * 5
+        rng.shuffle(mods)
+        docs = []
+        for i, m in enumerate(mods, 1):
+            els = E5 if m == 'E5' else E1
+            docs.append({
+                'id': 'w%02d-%02d' % (w, i), 'modality': m,
+                'bank': rng.choice(BANKS), 'place': rng.choice(PLACES), 'market': rng.choice(MARKETS),
+                'seniority': rng.choice(SENIORITY), 'period': rng.choice(YEARS), 'style': rng.choice(STYLES),
+                'words': rng.choice([700, 1000, 1400, 1800, 2400]) if m == 'E5' else rng.choice([450, 700, 1000, 1400]),
+                'traps': rng.sample(TRAPS, rng.choice([1, 2, 2, 3])), 'elements': plan(rng, els),
                 'format': rng.choice(FORMATS),
             })
         with open(os.path.join(OUT, 'w%02d.json' % w), 'w') as f:
