@@ -66,17 +66,21 @@ func figuresWith(s string, countable *concept, occ [][]int) []figure {
 			continue
 		}
 		rest := s[end:]
+		// The units' regexps are anchored: they look at the bytes after
+		// the number, never further than unitWindow, which spares the
+		// matcher a state the size of the rest of the page.
+		near := rest[:min(len(rest), unitWindow)]
 		var kind string
 		var unitEnd int
-		if l := percentRe.FindStringIndex(rest); l != nil {
+		if l := percentRe.FindStringIndex(near); l != nil {
 			kind, unitEnd = "percent", l[1]
-		} else if l := pointsRe.FindStringIndex(rest); l != nil {
+		} else if l := pointsRe.FindStringIndex(near); l != nil {
 			kind, unitEnd = "points", l[1]
-		} else if l := amountRe.FindStringIndex(rest); l != nil {
+		} else if l := amountRe.FindStringIndex(near); l != nil {
 			kind, unitEnd = "amount", l[1]
 		} else if countable != nil {
 			gap := 0
-			if l := countGapRe.FindStringIndex(rest); l != nil {
+			if l := countGapRe.FindStringIndex(near); l != nil {
 				gap = l[1]
 			}
 			// Try the shortest gap first: "25 clients", then "25 nouveaux clients".
@@ -115,13 +119,17 @@ func numbers(s string) [][]int {
 		if (c < '0' || c > '9') && c != '+' && c != '-' {
 			continue
 		}
-		if loc := numberAt.FindStringIndex(s[i:]); loc != nil && loc[1] > 0 {
+		if loc := numberAt.FindStringIndex(s[i:min(len(s), i+unitWindow)]); loc != nil && loc[1] > 0 {
 			out = append(out, []int{i, i + loc[1]})
 			i += loc[1] - 1
 		}
 	}
 	return out
 }
+
+// unitWindow bounds what the anchored regexps of a figure read: longer
+// than any number, unit or two-word gap before a countable noun.
+const unitWindow = 96
 
 var numberAt = regexp.MustCompile(`^(?:` + numberRe.String() + `)`)
 

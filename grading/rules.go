@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // detectorSpec is how the referentiel file states an element's detection.
@@ -44,6 +45,9 @@ type concept struct {
 	pats     []string
 	alts     []lazyRegexp
 	anchored []lazyRegexp // the same, matching only at the start
+	// reach[i] is how many bytes anchored[i] reads at most, its longest
+	// match and the byte its \b looks at; -1 when unbounded.
+	reach []int
 	// needs[i] is a literal every match of alts[i] contains: a page
 	// without it is not searched (most patterns appear on no given page).
 	needs []string
@@ -125,11 +129,18 @@ func (l *lazyRegexp) get() *regexp.Regexp {
 
 // newConcept prepares patterns that compilePatterns has checked.
 func newConcept(pats []string, lits *literals) *concept {
-	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats)), plain: make([]plainPattern, len(pats))}
+	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats)),
+		reach: make([]int, len(pats)), plain: make([]plainPattern, len(pats))}
 	for i, p := range pats {
 		c.plain[i] = plainOf(p)
 		c.alts[i].expr = `(?:` + p + `)\b`
 		c.anchored[i].expr = `^(?:` + p + `)\b`
+		c.reach[i] = -1
+		if re, err := syntax.Parse(p, syntax.Perl); err == nil {
+			if n, ok := maxBytes(re); ok {
+				c.reach[i] = n + utf8.UTFMax
+			}
+		}
 		need, prefixes := literalPrefix(p)
 		if need == "" {
 			if re, err := syntax.Parse(p, syntax.Perl); err == nil {
@@ -285,7 +296,7 @@ func (c *concept) find(s string, occ [][]int) [][]int {
 					if end := lit.matchAt(s, at); end > at {
 						locs = append(locs, []int{at, end})
 					}
-				} else if loc := c.anchored[i].get().FindStringIndex(s[at:]); loc != nil {
+				} else if loc := c.anchored[i].get().FindStringIndex(s[at:c.end(i, s, at)]); loc != nil {
 					locs = append(locs, []int{at, at + loc[1]})
 				}
 			}
@@ -390,6 +401,64 @@ func findAround(re *regexp.Regexp, s string, at []int, need int) [][]int {
 	return out
 }
 
+// end is where anchored[i], tried at at, stops reading s: the regexp
+// package clears state in proportion to its input, and the rest of a page
+// is far longer than any match.
+func (c *concept) end(i int, s string, at int) int {
+	if c.reach[i] < 0 {
+		return len(s)
+	}
+	return min(len(s), at+c.reach[i])
+}
+
+// maxBytes returns the longest match of re in bytes, false when a
+// repetition is unbounded.
+func maxBytes(re *syntax.Regexp) (int, bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpNoMatch:
+		return 0, true
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return len(re.Rune) * utf8.UTFMax, true
+		}
+		return len(string(re.Rune)), true
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		return utf8.UTFMax, true
+	case syntax.OpCapture:
+		return maxBytes(re.Sub[0])
+	case syntax.OpQuest:
+		return maxBytes(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return 0, false
+		}
+		n, ok := maxBytes(re.Sub[0])
+		return n * re.Max, ok
+	case syntax.OpConcat:
+		total := 0
+		for _, sub := range re.Sub {
+			n, ok := maxBytes(sub)
+			if !ok {
+				return 0, false
+			}
+			total += n
+		}
+		return total, true
+	case syntax.OpAlternate:
+		longest := 0
+		for _, sub := range re.Sub {
+			n, ok := maxBytes(sub)
+			if !ok {
+				return 0, false
+			}
+			longest = max(longest, n)
+		}
+		return longest, true
+	}
+	return 0, false // star, plus
+}
+
 // prefixMatch returns the length of the longest match at the start of s,
 // 0 if none.
 func (c *concept) prefixMatch(s string) int {
@@ -398,7 +467,7 @@ func (c *concept) prefixMatch(s string) int {
 		if c.needs[i] != "" && !strings.Contains(s[:min(len(s), 80)], c.needs[i]) {
 			continue
 		}
-		if loc := c.anchored[i].get().FindStringIndex(s); loc != nil && loc[1] > best {
+		if loc := c.anchored[i].get().FindStringIndex(s[:c.end(i, s, 0)]); loc != nil && loc[1] > best {
 			best = loc[1]
 		}
 	}
