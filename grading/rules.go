@@ -45,9 +45,6 @@ type concept struct {
 	pats     []string
 	alts     []lazyRegexp
 	anchored []lazyRegexp // the same, matching only at the start
-	// reach[i] is how many bytes anchored[i] reads at most, its longest
-	// match and the byte its \b looks at; -1 when unbounded.
-	reach []int
 	// needs[i] is a literal every match of alts[i] contains: a page
 	// without it is not searched (most patterns appear on no given page).
 	needs []string
@@ -120,27 +117,32 @@ type lazyRegexp struct {
 	expr string
 	once sync.Once
 	re   *regexp.Regexp
+	// reach is how many bytes a match at the start of a text reads at
+	// most: its longest match and the byte a \b after it looks at; -1
+	// when unbounded.
+	reach int
 }
 
 func (l *lazyRegexp) get() *regexp.Regexp {
-	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	l.once.Do(func() {
+		l.re = regexp.MustCompile(l.expr)
+		l.reach = -1
+		if re, err := syntax.Parse(l.expr, syntax.Perl); err == nil {
+			if n, ok := maxBytes(re); ok {
+				l.reach = n + utf8.UTFMax
+			}
+		}
+	})
 	return l.re
 }
 
 // newConcept prepares patterns that compilePatterns has checked.
 func newConcept(pats []string, lits *literals) *concept {
-	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats)),
-		reach: make([]int, len(pats)), plain: make([]plainPattern, len(pats))}
+	c := &concept{pats: pats, alts: make([]lazyRegexp, len(pats)), anchored: make([]lazyRegexp, len(pats)), plain: make([]plainPattern, len(pats))}
 	for i, p := range pats {
 		c.plain[i] = plainOf(p)
 		c.alts[i].expr = `(?:` + p + `)\b`
 		c.anchored[i].expr = `^(?:` + p + `)\b`
-		c.reach[i] = -1
-		if re, err := syntax.Parse(p, syntax.Perl); err == nil {
-			if n, ok := maxBytes(re); ok {
-				c.reach[i] = n + utf8.UTFMax
-			}
-		}
 		need, prefixes := literalPrefix(p)
 		if need == "" {
 			if re, err := syntax.Parse(p, syntax.Perl); err == nil {
@@ -405,10 +407,11 @@ func findAround(re *regexp.Regexp, s string, at []int, need int) [][]int {
 // package clears state in proportion to its input, and the rest of a page
 // is far longer than any match.
 func (c *concept) end(i int, s string, at int) int {
-	if c.reach[i] < 0 {
+	a := &c.anchored[i]
+	if a.get(); a.reach < 0 {
 		return len(s)
 	}
-	return min(len(s), at+c.reach[i])
+	return min(len(s), at+a.reach)
 }
 
 // maxBytes returns the longest match of re in bytes, false when a
