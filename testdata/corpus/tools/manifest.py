@@ -3,8 +3,8 @@
 HTML source, its modality, its writer and its split.
 
 The split is by writer, so that the test split measures the detector on
-writers it never saw: w01–w08, w17–w23 and w25 train, w09–w10 dev, w11–w16
-and w24 test. The eight
+writers it never saw: w01–w08, w17–w23 and w25–w29 train, w09–w10 dev,
+w11–w16 and w24 test. The eight
 fixtures of testdata/dossiers and the labelled passages train. A document
 is listed once it has a label file.
 
