@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -286,14 +287,18 @@ func TestIndependentVerifiers(t *testing.T) {
 			br[i], _ = strconv.Atoi(string(m[i+1]))
 		}
 		content := append(bytes.Clone(signed[br[0]:br[0]+br[1]]), signed[br[2]:br[2]+br[3]]...)
-		h := bytes.TrimRight(signed[br[1]+1:br[2]-1], "0")
-		if len(h)%2 == 1 {
-			h = append(h, '0')
-		}
-		der := make([]byte, len(h)/2)
-		if _, err := hex.Decode(der, h); err != nil {
+		// The value is zero-padded: the DER signature is its first
+		// element, whatever digits it ends with.
+		h := signed[br[1]+1 : br[2]-1]
+		padded := make([]byte, len(h)/2)
+		if _, err := hex.Decode(padded, h); err != nil {
 			t.Fatal(err)
 		}
+		var first asn1.RawValue
+		if _, err := asn1.Unmarshal(padded, &first); err != nil {
+			t.Fatalf("signature value: %v", err)
+		}
+		der := first.FullBytes
 		os.WriteFile(filepath.Join(dir, "sig.der"), der, 0o644)
 		os.WriteFile(filepath.Join(dir, "content.bin"), content, 0o644)
 		os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM[:bytes.Index(certPEM, []byte("-----BEGIN PRIVATE KEY"))], 0o644)
