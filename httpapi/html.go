@@ -65,6 +65,8 @@ body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0
 .revoked,.invalid{background:#fdecea;border:1px solid #b3261e}
 dt{font-weight:600;margin-top:.75rem}
 dd{margin-left:0}
+button{font:inherit;font-weight:600;margin-top:.75rem;padding:.6rem 1.1rem;border:0;border-radius:.3rem;background:#0b4f9c;color:#fff;cursor:pointer}
+:focus-visible{outline:3px solid #9a5b00;outline-offset:2px}
 </style>
 </head>
 <body>
