@@ -357,3 +357,28 @@ func TestPoolReleasesMemory(t *testing.T) {
 		}
 	}
 }
+
+// Every PDF of the hostile corpus read in sequence through one pool gives
+// what ReadBytes gives it (make corpus).
+func TestCorpusPool(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("corpus: long, and run without the race detector (make corpus)")
+	}
+	files, _ := filepath.Glob(filepath.Join(corpusDir(t), "*.pdf"))
+	if len(files) < 100 {
+		t.Fatalf("only %d PDF files in the corpus", len(files))
+	}
+	lim := extract.Limits{Timeout: 10 * time.Second}
+	pool := extract.NewPool(1, lim)
+	defer pool.Close()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantErr := extract.ReadBytes(context.Background(), data, lim)
+		got, err := pool.ReadBytes(context.Background(), data, lim)
+		sameRead(t, filepath.Base(f), got, err, want, wantErr)
+	}
+	t.Logf("corpus: %d files read through one pool as ReadBytes reads them; %d children crashed", len(files), extract.PoolCrashes(pool))
+}
