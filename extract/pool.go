@@ -96,7 +96,8 @@ func (p *Pool) ReadBytes(ctx context.Context, b []byte, lim Limits) (*dossier.Te
 }
 
 // Close ends the pool's children and waits until they have ended. A read
-// in progress then fails; a read after it returns an error.
+// in progress then fails; a read after it that needs a child (any format
+// but plain text, within the pool's memory limit) returns an error.
 func (p *Pool) Close() error {
 	p.once.Do(p.close)
 	return nil
