@@ -31,7 +31,7 @@ test: ## the whole suite: unit and integration tests with the race detector, the
 	$(MAKE) corpus
 
 corpus: ## read every PDF of ../shared/corpus/pdf-wild: text or a contract error, never a crash or a hang; compare with pdftotext
-	$(GO) test -count=1 -timeout 300s -run '^TestCorpus$$' -v ./extract/ | grep -E '^(---|ok|FAIL|PASS)|corpus:|crash|not a contract'
+	$(GO) test -count=1 -timeout 300s -run '^TestCorpus(Pool)?$$' -v ./extract/ | grep -E '^(---|ok|FAIL|PASS)|corpus:|crash|not a contract'
 
 train: ## learn the detector's model from testdata/corpus (train and dev splits, never test) into grading/model.tsv
 	$(GO) run ./cmd/dossier train --corpus testdata/corpus -o grading/model.tsv

@@ -57,6 +57,8 @@ type childResult struct {
 	// Fault is a child that could not bound itself, and so did not read:
 	// not the document's fault.
 	Fault string `json:"fault,omitempty"`
+	// Retire is a child of a pool that reads no other document (serveChild).
+	Retire bool `json:"retire,omitempty"`
 }
 
 // maxChildOutput bounds what the parent reads back: the pages' text, at
@@ -187,8 +189,11 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // exits; otherwise it returns at once. Call it first thing in main and in
 // TestMain of any test that reads documents.
 func RunChild() {
-	if os.Getenv(childEnv) == "" {
+	switch dossier.Format(os.Getenv(childEnv)) {
+	case "":
 		return
+	case childServe:
+		os.Exit(serveChild(os.Stdin, os.Stdout))
 	}
 	os.Exit(runChild(os.Stdin, os.Stdout))
 }

@@ -28,6 +28,10 @@ func TestChildHelper(t *testing.T) {
 	if os.Getenv(childHelperEnv) == "" {
 		t.Skip("run by TestChildIsolation")
 	}
+	if os.Getenv(childHelperEnv) == "pool" {
+		poolChildHelper(t)
+		return
+	}
 	cmd, err := childCommand(context.Background(), dossier.FormatText, 100, Limits{Timeout: time.Minute}.withDefaults())
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +46,28 @@ func TestChildHelper(t *testing.T) {
 			fmt.Printf("child %d\n", cmd.Process.Pid)
 			select {}
 		}
+	}
+	fmt.Println("no child")
+}
+
+// poolChildHelper starts a child of a pool, has it read a text, prints its
+// process id and waits to be killed.
+func poolChildHelper(t *testing.T) {
+	lim := Limits{Timeout: time.Minute}.withDefaults()
+	p := NewPool(1, lim)
+	if _, _, err := p.readInChild(context.Background(), dossier.FormatText, []byte("Bonjour.\n"), lim); err != nil {
+		t.Fatal(err)
+	}
+	for s := range p.serving {
+		// Another process holds the child's input open: it does not end
+		// for want of input when the helper dies.
+		holder := exec.Command("sleep", "600")
+		holder.ExtraFiles = []*os.File{s.in}
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("holder %d\nchild %d\n", holder.Process.Pid, s.pid)
+		select {}
 	}
 	fmt.Println("no child")
 }
@@ -82,11 +108,22 @@ func limitedAS(pid int) bool {
 // (no secret), a bounded address space and GOMAXPROCS, no core dumps, and
 // dies with its parent.
 func TestChildIsolation(t *testing.T) {
+	testIsolation(t, "1")
+}
+
+// So does a child of a pool, which reads many documents.
+func TestPoolChildIsolation(t *testing.T) {
+	testIsolation(t, "pool")
+}
+
+// testIsolation runs TestChildHelper, in the given mode of childHelperEnv,
+// and checks the reader child it starts.
+func testIsolation(t *testing.T, mode string) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
 	helper := exec.Command(os.Args[0], "-test.run=^TestChildHelper$", "-test.count=1")
-	helper.Env = append(os.Environ(), childHelperEnv+"=1", "DOSSIER_TOKEN_SECRET=do-not-leak", "S3_SECRET_KEY=do-not-leak")
+	helper.Env = append(os.Environ(), childHelperEnv+"="+mode, "DOSSIER_TOKEN_SECRET=do-not-leak", "S3_SECRET_KEY=do-not-leak")
 	out, err := helper.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,10 +140,13 @@ func TestChildIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer helper.Process.Kill()
-	var pid int
+	var pid, holder int
 	sc := bufio.NewScanner(out)
 	for pid == 0 && sc.Scan() {
 		fmt.Sscanf(sc.Text(), "child %d", &pid)
+		if _, err := fmt.Sscanf(sc.Text(), "holder %d", &holder); err == nil {
+			defer syscall.Kill(holder, syscall.SIGKILL)
+		}
 		if sc.Text() == "no child" {
 			t.Fatal("the helper saw no bounded child")
 		}

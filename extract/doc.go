@@ -16,6 +16,13 @@
 // the time limit and with its parent. A program that reads documents must
 // call RunChild at the top of main (and of TestMain in tests).
 //
+// A program that reads a batch of documents reads them through a Pool
+// (pool.go): children that read many documents each, one after the other,
+// bounded as one-shot children are, so that the batch pays one child's
+// start per reader rather than one per document. A child that overruns a
+// time limit or crashes fails that document only, and is replaced; a
+// document read through a Pool gets what Read gives it.
+//
 // The text read is capped (Limits.MaxText, a 300-page document's worth),
 // and so is the nesting of XML elements in DOCX and ODT parts: beyond,
 // the document is too_large. CheckText applies the same cap to a text

@@ -111,7 +111,17 @@ func textOver(max int64) string {
 // The error, if any, is a *dossier.Error with one of the check contract's
 // reading codes, or the context's error when ctx is done.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.Text, error) {
-	lim = lim.withDefaults()
+	return read(ctx, r, size, lim.withDefaults(), readInChild)
+}
+
+// childReader reads a document of a known format in a child process, as
+// readInChild does: the pages and the strategy that read them, or a
+// *dossier.Error, or ctx's error.
+type childReader func(ctx context.Context, format dossier.Format, data []byte, lim Limits) ([]dossier.Page, string, error)
+
+// read is Read, within lim (defaults applied), with the given reader of
+// the formats read in a child (a one-shot child, or a Pool's).
+func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, inChild childReader) (*dossier.Text, error) {
 	if err := CheckSize(size, lim); err != nil {
 		return nil, err
 	}
@@ -141,7 +151,7 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*dossier.
 		}
 		pages, strategy = res.Pages, res.Strategy
 	} else {
-		pages, strategy, err = readInChild(ctx, format, data, lim)
+		pages, strategy, err = inChild(ctx, format, data, lim)
 	}
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {

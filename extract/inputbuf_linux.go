@@ -17,3 +17,12 @@ func inputBuffer(n int) []byte {
 	}
 	return b
 }
+
+// freeInput gives back a buffer of inputBuffer once its document is read,
+// for a child that reads another one next (Pool); a buffer that is an
+// ordinary slice is left to the garbage collector.
+func freeInput(b []byte) {
+	if cap(b) > 0 {
+		syscall.Munmap(b[:cap(b)])
+	}
+}

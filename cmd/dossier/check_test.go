@@ -173,3 +173,29 @@ func TestDossiers(t *testing.T) {
 		t.Errorf("agreement %d %%, %d swaps: under the floor (70 %%, 8 %% swapped)", 100*agree/total, swapped)
 	}
 }
+
+// Files checked in one call, through a pool of reader children, give the
+// reports they give checked one by one, each in a child of its own.
+func TestCheckBatchAsOneByOne(t *testing.T) {
+	dir := t.TempDir()
+	scan := filepath.Join(dir, "photo.png")
+	os.WriteFile(scan, []byte("\x89PNG\r\n\x1a\nxxxx"), 0o644)
+	damaged := filepath.Join(dir, "abime.pdf")
+	os.WriteFile(damaged, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >>\n%%EOF garbage"), 0o644)
+	files, _ := filepath.Glob("../../testdata/dossiers/*.[dpo][dod][cft]*")
+	files = append(files, scan, damaged)
+	code, out, stderr := runCmd(t, append([]string{"check", "--modality", "E5", "--json"}, files...)...)
+	if code != exitFail {
+		t.Errorf("exit %d (stderr %q), want 1: two files are unreadable", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(files) {
+		t.Fatalf("%d lines for %d files", len(lines), len(files))
+	}
+	for i, f := range files {
+		_, one, _ := runCmd(t, "check", "--modality", "E5", "--json", f)
+		if strings.TrimSpace(one) != lines[i] {
+			t.Errorf("%s: checked with the others:\n%.300s\nalone:\n%.300s", f, lines[i], one)
+		}
+	}
+}
