@@ -2,6 +2,7 @@ package grading
 
 import (
 	"regexp"
+	"strings"
 )
 
 // A figure is a quantity stated in the text: an amount, a percentage, a
@@ -31,8 +32,6 @@ var (
 	// the countable noun may come after up to two words: "25 nouvelles
 	// entrées en relation", "12 rendez-vous qualifiés".
 	countGapRe = regexp.MustCompile(`^ (?:[a-z'-]+ ){0,2}`)
-	// what precedes a number and makes it something else.
-	notFigureBeforeRe = regexp.MustCompile(`(?:\bpages?|\bp\.|\bn°|\bno|\bnumero|\btel\.?|\btelephone|\bart\.?|\barticle|\bannexe|\bchapitre|\bpartie|\bsection|\bfigure|\btableau)\s?$`)
 )
 
 // findFigures returns the figures of s, in order; countable is the concept
@@ -62,7 +61,7 @@ func figuresWith(s string, countable *concept, occ [][]int) []figure {
 		if end < len(s) && (s[end] == '/' || s[end] == 'h' && end+1 < len(s) && (s[end+1] >= '0' && s[end+1] <= '9' || s[end+1] == ' ')) {
 			continue
 		}
-		if isPhone(s[start:end]) || notFigureBeforeRe.MatchString(s[max(0, start-12):start]) {
+		if isPhone(s[start:end]) || notFigureBefore(s[max(0, start-12):start]) {
 			continue
 		}
 		rest := s[end:]
@@ -126,6 +125,36 @@ func numbers(s string) [][]int {
 	}
 	return out
 }
+
+// notFigureWords are what, before a number, make it something else than a
+// figure: a page, a reference, a phone number, a part of a document.
+var notFigureWords = []string{"page", "pages", "p.", "n°", "no", "numero", "tel", "tel.", "telephone",
+	"art", "art.", "article", "annexe", "chapitre", "partie", "section", "figure", "tableau"}
+
+// notFigureBefore reports whether b, the text just before a number, ends
+// with one of notFigureWords starting a word, and maybe one space: the
+// regexp (?:\bpages?|\bp\.|…)\s?$ by hand, as it is tried before every
+// number of every page.
+func notFigureBefore(b string) bool {
+	if n := len(b); n > 0 && isRegexpSpace(b[n-1]) {
+		b = b[:n-1]
+	}
+	for _, w := range notFigureWords {
+		if strings.HasSuffix(b, w) {
+			if at := len(b) - len(w); at == 0 || !isRegexpWord(b[at-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isRegexpWord and isRegexpSpace are \w and \s of package regexp (ASCII).
+func isRegexpWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func isRegexpSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
 // unitWindow bounds what the anchored regexps of a figure read: longer
 // than any number, unit or two-word gap before a countable noun.

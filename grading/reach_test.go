@@ -1,7 +1,10 @@
 package grading
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"regexp/syntax"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +49,26 @@ func TestConceptReach(t *testing.T) {
 			if (whole == nil) != (cut == nil) || whole != nil && whole[1] != cut[1] {
 				t.Errorf("%q, pattern %d: whole text %v, window %v", s, i, whole, cut)
 			}
+		}
+	}
+}
+
+// notFigureBefore is the regexp it replaces, by hand: both agree on the
+// words' neighbourhoods, spaces and word boundaries.
+func TestNotFigureBefore(t *testing.T) {
+	re := regexp.MustCompile(`(?:\bpages?|\bp\.|\bn°|\bno|\bnumero|\btel\.?|\btelephone|\bart\.?|\barticle|\bannexe|\bchapitre|\bpartie|\bsection|\bfigure|\btableau)\s?$`)
+	pieces := []string{"page", "pages", "p.", "p", "n°", "no", "numero", "tel", "tel.", "hotel", "telephone",
+		"art", "art.", "smart", "article", "annexe", "chapitre", "partie", "section", "figure", "tableau",
+		" ", "  ", "\t", "\n", "a", "é", "_", "0", ".", ",", "(", "X", "voir "}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := notFigureBefore(s), re.MatchString(s); got != want {
+			t.Fatalf("notFigureBefore(%q) = %v, the regexp says %v", s, got, want)
 		}
 	}
 }
