@@ -235,7 +235,7 @@ func (r *Referentiel) negationCues(s string) negationCues {
 	if r.negation == nil {
 		return nil
 	}
-	return r.negation.FindAllStringIndex(s, -1)
+	return r.negationIndex.FindAllStringIndex(s)
 }
 
 // negatedAt is negated with the text's cues found beforehand.

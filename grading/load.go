@@ -24,10 +24,12 @@ type Referentiel struct {
 	concepts  map[string]*concept
 	masks     *concept
 	negation  *regexp.Regexp
-	negAfter  *regexp.Regexp
-	neutral   *regexp.Regexp
-	countable *concept
-	literals  literals // required literals of every pattern
+	// negationIndex finds negation's matches in a whole text, fast.
+	negationIndex *startIndex
+	negAfter      *regexp.Regexp
+	neutral       *regexp.Regexp
+	countable     *concept
+	literals      literals // required literals of every pattern
 	// conceptNames are the concepts' names, sorted: the features a unit
 	// gets from them come in this order.
 	conceptNames []string
@@ -198,6 +200,9 @@ func (r *Referentiel) compile(f fileRef, trusted bool) error {
 	}
 	if len(d.Negations) > 0 {
 		if r.negation, err = compilePatterns(d.Negations); err != nil {
+			return fmt.Errorf("detection: negations: %w", err)
+		}
+		if r.negationIndex, err = newStartIndex(d.Negations); err != nil {
 			return fmt.Errorf("detection: negations: %w", err)
 		}
 	}
