@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -62,17 +63,9 @@ func (s *Server) revokeAttestation(w http.ResponseWriter, r *http.Request, c *Cl
 	if _, err := s.candidate(ctx, session, id); err != nil {
 		return err
 	}
-	var ref dossier.AttestationRef
-	_, err := s.cfg.Records.Get(ctx, dossier.CandidateAttestationKey(session, id), &ref)
-	if errors.Is(err, dossier.ErrNotFound) || err == nil && ref.Number == "" {
-		return errNoAttestation
-	}
+	ref, err := s.attestationRef(ctx, session, id)
 	if err != nil {
-		return unavailable(err)
-	}
-	if !dossier.ValidID(ref.Number) {
-		return &dossier.Error{Code: dossier.EInternal, Message: internalMessage,
-			Err: errors.New("attestation record with an invalid number")}
+		return err
 	}
 	rev := dossier.Revocation{Number: ref.Number, Reason: reason + " (révoquée par " + c.Subject + ")", Date: s.now().UTC().Truncate(time.Second)}
 	if _, err := s.cfg.Records.Create(ctx, dossier.RevocationKey(ref.Number), rev); err != nil {
@@ -89,6 +82,24 @@ func (s *Server) revokeAttestation(w http.ResponseWriter, r *http.Request, c *Cl
 	return nil
 }
 
+// attestationRef reads the candidate's current attestation pointer:
+// errNoAttestation while none was issued.
+func (s *Server) attestationRef(ctx context.Context, session, id string) (dossier.AttestationRef, error) {
+	var ref dossier.AttestationRef
+	_, err := s.cfg.Records.Get(ctx, dossier.CandidateAttestationKey(session, id), &ref)
+	if errors.Is(err, dossier.ErrNotFound) || err == nil && ref.Number == "" {
+		return ref, errNoAttestation
+	}
+	if err != nil {
+		return ref, unavailable(err)
+	}
+	if !dossier.ValidID(ref.Number) {
+		return ref, &dossier.Error{Code: dossier.EInternal, Message: internalMessage,
+			Err: errors.New("attestation record with an invalid number")}
+	}
+	return ref, nil
+}
+
 // getAttestationPDF is GET …/candidates/{candidate}/attestation.pdf: the
 // candidate's current attestation, once the workers have issued it. A
 // candidate does not get one that is revoked, nor one before the jury's
@@ -99,17 +110,9 @@ func (s *Server) getAttestationPDF(w http.ResponseWriter, r *http.Request, c *Cl
 	if err := s.canSee(ctx, c, session, id); err != nil {
 		return err
 	}
-	var ref dossier.AttestationRef
-	_, err := s.cfg.Records.Get(ctx, dossier.CandidateAttestationKey(session, id), &ref)
-	if errors.Is(err, dossier.ErrNotFound) || err == nil && ref.Number == "" {
-		return errNoAttestation
-	}
+	ref, err := s.attestationRef(ctx, session, id)
 	if err != nil {
-		return unavailable(err)
-	}
-	if !dossier.ValidID(ref.Number) {
-		return &dossier.Error{Code: dossier.EInternal, Message: internalMessage,
-			Err: errors.New("attestation record with an invalid number")}
+		return err
 	}
 	if c.Role == RoleCandidate {
 		sess, err := s.session(ctx, session)

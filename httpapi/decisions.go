@@ -116,13 +116,7 @@ func (s *Server) putDecisions(w http.ResponseWriter, r *http.Request, c *Claims)
 // gradedVersions are the current versions of the candidate's documents,
 // which decisions submitted now are about.
 func (s *Server) gradedVersions(ctx context.Context, session, id string) ([]dossier.GradedVersion, error) {
-	recs := make([]dossier.DocumentRecord, len(s.written))
-	found := make([]bool, len(s.written))
-	err := each(ctx, len(s.written), func(ctx context.Context, i int) error {
-		var err error
-		found[i], err = s.getRecord(ctx, dossier.DocumentStateKey(session, id, s.written[i]), &recs[i])
-		return err
-	})
+	recs, found, err := s.documentRecords(ctx, session, id)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -133,6 +127,20 @@ func (s *Server) gradedVersions(ctx context.Context, session, id string) ([]doss
 		}
 	}
 	return out, nil
+}
+
+// documentRecords reads the records of the candidate's written documents,
+// one per modality of s.written, at once; found[i] says whether recs[i]
+// exists.
+func (s *Server) documentRecords(ctx context.Context, session, id string) (recs []dossier.DocumentRecord, found []bool, err error) {
+	recs = make([]dossier.DocumentRecord, len(s.written))
+	found = make([]bool, len(s.written))
+	err = each(ctx, len(s.written), func(ctx context.Context, i int) error {
+		var err error
+		found[i], err = s.getRecord(ctx, dossier.DocumentStateKey(session, id, s.written[i]), &recs[i])
+		return err
+	})
+	return recs, found, err
 }
 
 // undecided returns the competences no decision of sheet names, in

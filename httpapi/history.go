@@ -58,14 +58,19 @@ func (s *Server) readHistory(ctx context.Context, session, candidate string) ([]
 	return out, nil
 }
 
+// candidateHistory is the history of a candidate who exists.
+func (s *Server) candidateHistory(ctx context.Context, session, id string) ([]dossier.Event, error) {
+	if _, err := s.candidate(ctx, session, id); err != nil {
+		return nil, err
+	}
+	return s.readHistory(ctx, session, id)
+}
+
 // getHistory is GET …/candidates/{candidate}/history: the candidate's
 // history as JSON, oldest first.
 func (s *Server) getHistory(w http.ResponseWriter, r *http.Request, _ *Claims) error {
 	session, id := r.PathValue("session"), r.PathValue("candidate")
-	if _, err := s.candidate(r.Context(), session, id); err != nil {
-		return err
-	}
-	events, err := s.readHistory(r.Context(), session, id)
+	events, err := s.candidateHistory(r.Context(), session, id)
 	if err != nil {
 		return err
 	}
@@ -96,10 +101,7 @@ var actionLabels = map[dossier.Action]string{
 // semicolons), every cell neutralised against formulas.
 func (s *Server) getHistoryCSV(w http.ResponseWriter, r *http.Request, _ *Claims) error {
 	session, id := r.PathValue("session"), r.PathValue("candidate")
-	if _, err := s.candidate(r.Context(), session, id); err != nil {
-		return err
-	}
-	events, err := s.readHistory(r.Context(), session, id)
+	events, err := s.candidateHistory(r.Context(), session, id)
 	if err != nil {
 		return err
 	}

@@ -109,13 +109,7 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, c *Claims) 
 	if v.Undecided == nil {
 		v.Undecided = []string{}
 	}
-	recs := make([]dossier.DocumentRecord, len(s.written))
-	found := make([]bool, len(s.written))
-	err := each(ctx, len(s.written), func(ctx context.Context, i int) error {
-		var err error
-		found[i], err = s.getRecord(ctx, dossier.DocumentStateKey(session, id, s.written[i]), &recs[i])
-		return err
-	})
+	recs, found, err := s.documentRecords(ctx, session, id)
 	if err != nil {
 		return unavailable(err)
 	}
